@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "core/errors.h"
+#include "core/log.h"
+#include "recipe/ydecode.h"
+
+static const char *arg_data_dir = NULL;
+static const char *arg_cache_dir = NULL;
+
+const char *cli_data_dir(void) {
+        return arg_data_dir;
+}
+
+const char *cli_cache_dir(void) {
+        return arg_cache_dir;
+}
+
+int cli_usage_error(const char *verb, const char *fmt, ...) {
+        char buf[1024];
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void) vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        if (verb)
+                log_error("%s: %s (see 'xbuild %s --help')", verb, buf, verb);
+        else
+                log_error("%s (see 'xbuild --help')", buf);
+        return XB_EXIT_BAD_INPUT;
+}
+
+int cli_common_option(int c, const char *arg) {
+        switch (c) {
+        case 'v':
+                log_set_max_level(LOG_LEVEL_DEBUG);
+                return 1;
+        case 'q':
+                log_set_max_level(LOG_LEVEL_WARNING);
+                return 1;
+        case ARG_COLOR:
+                if (streq(arg, "auto"))
+                        log_set_color(-1);
+                else if (streq(arg, "always"))
+                        log_set_color(1);
+                else if (streq(arg, "never"))
+                        log_set_color(0);
+                else
+                        return -1;
+                return 1;
+        case ARG_DATA_DIR:
+                arg_data_dir = arg;
+                return 1;
+        case ARG_CACHE_DIR:
+                arg_cache_dir = arg;
+                return 1;
+        default:
+                return 0;
+        }
+}
+
+int cli_parse(int argc, char **argv, const char *verb_short, const struct option *verb_long,
+              const char *usage, int (*handle)(int c, const char *arg)) {
+        static const struct option common[] = {CLI_COMMON_OPTIONS};
+        struct option opts[64];
+        char shortopts[64];
+        size_t n = 0;
+        int c;
+
+        for (size_t i = 0; i < ELEMENTSOF(common); i++)
+                opts[n++] = common[i];
+        for (const struct option *o = verb_long; o && o->name && n < ELEMENTSOF(opts) - 1; o++)
+                opts[n++] = *o;
+        opts[n] = (struct option){0};
+        /* No '+': GNU getopt permutes, so options may follow the recipe name. */
+        (void) snprintf(shortopts, sizeof shortopts, ":hvq%s", verb_short ? verb_short : "");
+
+        opterr = 0;
+        optind = 0; /* 0, not 1: re-initialises glibc's getopt for this argv */
+        while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) >= 0) {
+                int r;
+                if (c == 'h') {
+                        fputs(usage, stdout);
+                        return -XB_EXIT_OK;
+                }
+                if (c == '?') {
+                        if (optopt)
+                                return -cli_usage_error(argv[0], "unknown option '-%c'", optopt);
+                        return -cli_usage_error(argv[0], "unknown option '%s'", argv[optind - 1]);
+                }
+                if (c == ':')
+                        return -cli_usage_error(argv[0], "option '%s' needs a value", argv[optind - 1]);
+                r = cli_common_option(c, optarg);
+                if (r < 0)
+                        return -cli_usage_error(argv[0], "invalid value '%s' for --color (auto, always, never)",
+                                                optarg);
+                if (r > 0)
+                        continue;
+                r = handle ? handle(c, optarg) : -1;
+                if (r < 0)
+                        return -XB_EXIT_BAD_INPUT;
+        }
+        return optind;
+}
+
+void cli_print_diag(const struct xb_diag *d) {
+        log_located(LOG_LEVEL_ERROR, d->file[0] ? d->file : "<input>", d->line, d->col, d->msg);
+}
+
+int cli_open_catalog(struct catalog **ret) {
+        int r = catalog_open(arg_data_dir, ret);
+        if (r < 0)
+                return log_error_errno(r, "Failed to find xbuild's data directory: %m"), XB_EXIT_HOST_MISSING;
+        log_debug("Data directory: %s", (*ret)->root);
+        return 0;
+}
+
+int cli_load_recipe(const struct catalog *c, const char *arg, struct recipe **ret) {
+        struct xb_diag d = {0};
+        int r = catalog_load_recipe(c, arg, ret, &d);
+
+        if (r == -ENOMEM)
+                return log_error_errno(r, "Failed to load recipe '%s': %m", arg), XB_EXIT_BUILD_FAILED;
+        if (r < 0) {
+                cli_print_diag(&d);
+                return XB_EXIT_BAD_INPUT;
+        }
+        return 0;
+}
+
+int cli_pick_arch(const struct recipe *rc, const char *arg, enum xb_arch *ret) {
+        enum xb_arch a;
+
+        if (!arg) {
+                *ret = rc->arches[0];
+                return 0;
+        }
+        a = arch_from_string(arg);
+        if (a < 0) {
+                const char *g = yd_did_you_mean(arg, arch_names());
+                return cli_usage_error(NULL, "unknown architecture '%s'%s%s%s", arg,
+                                       g ? " (did you mean '" : " (known: armhf, armel, arm64)",
+                                       g ? g : "", g ? "'?)" : "");
+        }
+        if (!recipe_supports_arch(rc, a)) {
+                char list[64] = "";
+                for (size_t i = 0; i < rc->n_arches; i++) {
+                        if (i)
+                                strncat(list, ", ", sizeof list - strlen(list) - 1);
+                        strncat(list, arch_to_string(rc->arches[i]), sizeof list - strlen(list) - 1);
+                }
+                log_error("recipe '%s' does not support %s (it supports: %s)", rc->name, arg, list);
+                return XB_EXIT_BAD_INPUT;
+        }
+        *ret = a;
+        return 0;
+}
+
+int cli_pick_strategy(const char *arg, enum xb_strategy *ret) {
+        enum xb_strategy s;
+
+        if (!arg || streq(arg, "auto")) {
+                *ret = _XB_STRATEGY_INVALID;
+                return 0;
+        }
+        s = strategy_from_string(arg);
+        if (s < 0) {
+                const char *g = yd_did_you_mean(arg, strategy_names());
+                return cli_usage_error(NULL, "unknown strategy '%s'%s%s%s", arg,
+                                       g ? " (did you mean '" : " (known: auto, cross, chroot, qemu-system, remote)",
+                                       g ? g : "", g ? "'?)" : "");
+        }
+        *ret = s;
+        return 0;
+}

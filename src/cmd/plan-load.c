@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "core/dirs.h"
+#include "core/errors.h"
+#include "core/log.h"
+#include "core/strv.h"
+#include "plan-load.h"
+
+int plan_args_option(struct plan_args *a, int c, const char *arg) {
+        switch (c) {
+        case 'a':
+                a->arch = arg;
+                return 1;
+        case 's':
+                a->strategy = arg;
+                return 1;
+        case 'H':
+                if (arg[0] == '-')
+                        return cli_usage_error(NULL, "--host must not start with '-'"), -1;
+                a->host = arg;
+                return 1;
+        case 'o':
+                a->out_dir = arg;
+                return 1;
+        case 'j':
+                a->json = true;
+                return 1;
+        default:
+                return 0;
+        }
+}
+
+int plan_load(const struct plan_args *a, const char *recipe_arg, struct recipe **ret_recipe,
+              struct plan **ret_plan) {
+        _cleanup_(catalog_freep) struct catalog *cat = NULL;
+        _cleanup_(recipe_freep) struct recipe *rc = NULL;
+        _cleanup_(toolchain_freep) struct toolchain *tc = NULL;
+        _cleanup_free_ char *cache = NULL;
+        struct host_facts host;
+        enum xb_strategy strategy;
+        enum xb_arch arch;
+        int r;
+
+        if ((r = cli_pick_strategy(a->strategy, &strategy)) != 0)
+                return r;
+        if ((r = cli_open_catalog(&cat)) != 0 || (r = cli_load_recipe(cat, recipe_arg, &rc)) != 0)
+                return r;
+        if ((r = cli_pick_arch(rc, a->arch, &arch)) != 0)
+                return r;
+        if (rc->toolchain) {
+                _cleanup_free_ char *p = NULL;
+                struct xb_diag d = {0};
+                /* catalog_load_recipe checked it loads; this cannot fail but for OOM/races. */
+                r = catalog_find(cat, CATALOG_TOOLCHAIN, rc->toolchain, &p, &d);
+                if (r >= 0)
+                        r = toolchain_load(p, &tc, &d);
+                if (r < 0) {
+                        cli_print_diag(&d);
+                        return XB_EXIT_BAD_INPUT;
+                }
+        }
+        r = xb_cache_dir(cli_cache_dir(), &cache);
+        if (r < 0)
+                return log_error_errno(r, "Failed to determine the cache directory (set --cache-dir): %m"),
+                       XB_EXIT_HOST_MISSING;
+        host_facts_init(&host, cache, a->out_dir, a->host);
+        r = plan_make(rc, tc, arch, strategy, &host, ret_plan);
+        if (r < 0)
+                return log_error_errno(r, "Failed to plan '%s': %m", rc->name), XB_EXIT_BUILD_FAILED;
+        *ret_recipe = TAKE_PTR(rc);
+        return 0;
+}
+
+static void print_list(const char *title, char *const *l) {
+        printf("%-12s", title);
+        if (!l || !*l)
+                printf(" (none)");
+        STRV_FOREACH(s, l)
+                printf(" %s", *s);
+        putchar('\n');
+}
+
+void plan_print(const struct plan *p) {
+        const struct recipe *rc = p->recipe;
+        const struct arch_info *ai = arch_info(p->arch);
+        const struct recipe_source *src = &rc->source;
+
+        printf("recipe:      %s (%s)\n", rc->name, rc->path);
+        printf("arch:        %s (%s, GOARCH=%s%s%s)\n", ai->name, ai->triplet, ai->goarch,
+               ai->goarm ? " GOARM=" : "", strempty(ai->goarm));
+        if (src->kind == SOURCE_GIT)
+                printf("source:      git %s at %s (commit %s)\n", src->url, src->ref, src->commit);
+        else if (src->kind == SOURCE_TARBALL)
+                printf("source:      tarball %s (sha256 %s)\n", src->url, src->sha256);
+        else
+                printf("source:      local directory %s\n", src->path);
+        printf("toolchain:   %s\n", p->toolchain ? p->toolchain : "(none)");
+        printf("rootfs:      %s\n", p->rootfs);
+        printf("\nstrategies, in order of preference:\n");
+        for (size_t i = 0; i < p->n_order; i++) {
+                enum xb_strategy s = p->order[i];
+                const struct strategy_probe *pr = &p->probes[s];
+                bool ok = pr->implemented && pr->host_ready && pr->recipe_allows;
+                printf("  %-12s %-4s %s\n", strategy_to_string(s), ok ? "ok" : "no", pr->detail);
+        }
+        printf("\nchosen:      %s\n", p->chosen >= 0 ? strategy_to_string(p->chosen) : "none");
+        printf("why:         %s\n", p->reason);
+        printf("\nwhat %s would run:\n", strategy_to_string(p->shown));
+        print_list("build deps:", p->build_deps);
+        printf("environment:\n");
+        STRV_FOREACH(e, p->env)
+                printf("  %s\n", *e);
+        printf("steps (each run as /bin/sh -e in %s):\n", strv_env_get(p->env, "XB_SRCDIR"));
+        size_t n = 0;
+        STRV_FOREACH(s, p->steps)
+                printf("  %zu. %s\n", ++n, *s);
+        printf("artifacts:\n");
+        for (size_t i = 0; i < p->n_artifacts; i++) {
+                const struct recipe_expect *e = &p->artifacts[i].def->expect;
+                printf("  %s -> %s\n", p->artifacts[i].path, p->artifacts[i].dest);
+                if (e->static_link >= 0)
+                        printf("      must be %s\n", e->static_link ? "statically linked" : "dynamically linked");
+                for (char ***run = e->runs; run && *run; run++) {
+                        printf("      smoke run:");
+                        STRV_FOREACH(a, *run)
+                                printf(" '%s'", *a);
+                        printf(" (%us limit)\n", e->timeout);
+                }
+        }
+}

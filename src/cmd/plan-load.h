@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include "strategy/plan.h"
+
+/* Shared by plan and build: parse the common planning options, load the recipe and its
+ * toolchain, and plan. */
+struct plan_args {
+        const char *arch;
+        const char *strategy;
+        const char *host;
+        const char *out_dir;
+        bool json;
+};
+
+#define PLAN_SHORT "a:s:o:"
+#define PLAN_LONG_OPTIONS                                                                          \
+        {"arch", required_argument, NULL, 'a'}, {"strategy", required_argument, NULL, 's'},        \
+                {"host", required_argument, NULL, 'H'}, {"out-dir", required_argument, NULL, 'o'}, \
+                {"json", no_argument, NULL, 'j'}
+
+#define PLAN_HELP                                                                                  \
+        "  -a, --arch=ARCH       armhf, armel or arm64 (default: the recipe's first)\n"            \
+        "  -s, --strategy=S      auto (default), cross, chroot, qemu-system or remote\n"           \
+        "      --host=USER@HOST  The ARM host for the remote strategy\n"                           \
+        "  -o, --out-dir=DIR     Where artifacts go (default: out)\n"                              \
+        "      --json            Machine-readable output\n"
+
+/* 1 when c was a planning option, 0 when not. */
+int plan_args_option(struct plan_args *a, int c, const char *arg);
+/* Loads, checks and plans; returns 0 or an exit code (already reported). */
+int plan_load(const struct plan_args *a, const char *recipe_arg, struct recipe **ret_recipe,
+              struct plan **ret_plan);
+/* Human-readable plan on stdout. */
+void plan_print(const struct plan *p);

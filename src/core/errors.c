@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "errors.h"
+#include "macro.h"
+
+static const char *const xb_error_text[_XB_E_MAX - XB_E_BASE] = {
+        [XB_E_RECIPE_SYNTAX - XB_E_BASE] = "Recipe syntax error",
+        [XB_E_RECIPE_VALUE - XB_E_BASE] = "Invalid recipe value",
+        [XB_E_RECIPE_TOO_LARGE - XB_E_BASE] = "Recipe over a size limit",
+        [XB_E_RECIPE_ENCODING - XB_E_BASE] = "Recipe is not valid UTF-8",
+        [XB_E_NOT_FOUND - XB_E_BASE] = "Not found",
+        [XB_E_USAGE - XB_E_BASE] = "Invalid usage",
+        [XB_E_CHECKSUM - XB_E_BASE] = "Checksum mismatch",
+        [XB_E_HTTP_STATUS - XB_E_BASE] = "HTTP error status",
+        [XB_E_NOT_AVAILABLE - XB_E_BASE] = "Not available on this host",
+        [XB_E_TIMEOUT - XB_E_BASE] = "Timed out",
+};
+
+const char *xb_strerror(int r) {
+        if (r < 0)
+                r = -r;
+        if (r >= XB_E_BASE && r < _XB_E_MAX)
+                return xb_error_text[r - XB_E_BASE];
+        return strerror(r);
+}
+
+int xb_exit_code_for(int r) {
+        if (r >= 0)
+                return XB_EXIT_OK;
+        switch (-r) {
+        case XB_E_RECIPE_SYNTAX:
+        case XB_E_RECIPE_VALUE:
+        case XB_E_RECIPE_TOO_LARGE:
+        case XB_E_RECIPE_ENCODING:
+        case XB_E_NOT_FOUND:
+        case XB_E_USAGE:
+        case XB_E_CHECKSUM:
+        case ENOENT:
+        case EINVAL:
+        case EISDIR:
+        case ENOTDIR:
+        case EACCES:
+                return XB_EXIT_BAD_INPUT;
+        case XB_E_NOT_AVAILABLE:
+        case EOPNOTSUPP:
+                return XB_EXIT_HOST_MISSING;
+        default:
+                return XB_EXIT_BUILD_FAILED;
+        }
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Project error codes. Functions return them negated, like -errno; they start at 1024 so
+ * they never collide with an errno value. xb_strerror() renders both kinds. */
+enum xb_error {
+        XB_E_BASE = 1024,
+        XB_E_RECIPE_SYNTAX = XB_E_BASE, /* not well-formed YAML, or a YAML feature we refuse */
+        XB_E_RECIPE_VALUE,              /* well-formed, but a value is wrong for the schema */
+        XB_E_RECIPE_TOO_LARGE,          /* file, scalar or nesting over the limits */
+        XB_E_RECIPE_ENCODING,           /* not UTF-8 */
+        XB_E_NOT_FOUND,                 /* no recipe, rootfs or toolchain of that name */
+        XB_E_USAGE,                     /* command line */
+        XB_E_CHECKSUM,
+        XB_E_HTTP_STATUS,
+        XB_E_NOT_AVAILABLE, /* the host lacks what is needed */
+        XB_E_TIMEOUT,
+        _XB_E_MAX,
+};
+
+/* Renders a negative or positive errno or project code. Never returns NULL. */
+const char *xb_strerror(int r);
+
+/* The process exit codes, documented in the README and xbuild(1). */
+enum xb_exit {
+        XB_EXIT_OK = 0,
+        XB_EXIT_BUILD_FAILED = 1,
+        XB_EXIT_BAD_INPUT = 2,
+        XB_EXIT_VERIFY_FAILED = 3,
+        XB_EXIT_HOST_MISSING = 4,
+        XB_EXIT_CLEANUP_INCOMPLETE = 5,
+};
+
+/* Maps an error return (negative) to the exit code a verb should end with. */
+int xb_exit_code_for(int r);

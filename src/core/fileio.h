@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stddef.h>
+
+/* Reads a whole regular file, refusing more than max bytes with -EFBIG (checked before and
+ * while reading, so a growing file or a pipe cannot exceed it). The buffer is NUL-terminated;
+ * *ret_size excludes the NUL. */
+int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size);
+int write_all(int fd, const void *buf, size_t n);

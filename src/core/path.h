@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+
+/* Joins with exactly one '/' between parts; NULL on OOM. */
+char *path_join(const char *a, const char *b);
+/* The directory part ("." for a bare name); NULL on OOM. */
+char *path_dirname(const char *p);
+const char *path_basename(const char *p);
+/* A relative path that stays below its base: not empty, not absolute, no ".." component. */
+bool path_is_safe_relative(const char *p);
+/* A single file name: no '/', not "." or "..", not empty. */
+bool path_is_filename(const char *p);
+/* Lexically drops "." and empty components and resolves ".." against the preceding one
+ * (never above "/"), without touching the file system. NULL on OOM. */
+char *path_normalize(const char *p);
+/* mkdir -p with mode for created directories. */
+int mkdir_p(const char *p, unsigned mode);
+bool path_exists(const char *p);
+bool path_is_dir(const char *p);

@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/errors.h"
+#include "core/fileio.h"
+#include "core/path.h"
+#include "core/strv.h"
+#include "expand.h"
+#include "recipe.h"
+#include "schema-util.h"
+#include "ydecode.h"
+
+static const char *const source_kind_names[_SOURCE_KIND_MAX] = {"git", "tarball", "local"};
+
+const char *source_kind_to_string(enum source_kind k) {
+        return k >= 0 && k < _SOURCE_KIND_MAX ? source_kind_names[k] : NULL;
+}
+
+static void expect_clear(struct recipe_expect *e) {
+        for (char ***a = e->runs; a && *a; a++)
+                strv_free(*a);
+        free(e->runs);
+}
+
+struct recipe *recipe_free(struct recipe *r) {
+        if (!r)
+                return NULL;
+        free(r->path);
+        free(r->dir);
+        free(r->name);
+        free(r->summary);
+        free(r->source.url);
+        free(r->source.ref);
+        free(r->source.commit);
+        free(r->source.sha256);
+        free(r->source.path);
+        free(r->toolchain);
+        free(r->rootfs);
+        free(r->kconfig);
+        strv_free(r->build_deps);
+        strv_free(r->env);
+        strv_free(r->steps);
+        strv_free(r->patches);
+        for (size_t i = 0; i < r->n_artifacts; i++) {
+                free(r->artifacts[i].path);
+                free(r->artifacts[i].install_as);
+                expect_clear(&r->artifacts[i].expect);
+        }
+        free(r->artifacts);
+        for (size_t i = 0; i < _XB_STRATEGY_MAX; i++) {
+                strv_free(r->strategies[i].env);
+                strv_free(r->strategies[i].build_deps);
+                strv_free(r->strategies[i].steps);
+                free(r->strategies[i].rootfs);
+        }
+        free(r);
+        return NULL;
+}
+
+bool recipe_supports_arch(const struct recipe *r, enum xb_arch a) {
+        for (size_t i = 0; i < r->n_arches; i++)
+                if (r->arches[i] == a)
+                        return true;
+        return false;
+}
+
+static int parse_arches(const struct ynode *n, struct recipe *rc, struct xb_diag *d) {
+        if (n->type != YNODE_SEQ)
+                return yd_error(d, n, "'arches' must be a list, not %s", ynode_type_name(n));
+        if (n->n == 0)
+                return yd_error(d, n, "'arches' must name at least one architecture");
+        for (size_t i = 0; i < n->n; i++) {
+                enum xb_arch a;
+                int r = schema_arch(n->items[i], "arches", &a, d);
+                if (r < 0)
+                        return r;
+                if (recipe_supports_arch(rc, a))
+                        return yd_error(d, n->items[i], "architecture '%s' is listed twice",
+                                            arch_to_string(a));
+                rc->arches[rc->n_arches++] = a;
+        }
+        return 0;
+}
+
+static bool url_has_scheme(const char *u, const char *const *schemes) {
+        for (const char *const *s = schemes; *s; s++)
+                if (strneq(u, *s, strlen(*s)) && u[strlen(*s)])
+                        return true;
+        return false;
+}
+
+static int parse_source(const struct ynode *n, const char *dir, struct recipe_source *src,
+                        struct xb_diag *d) {
+        static const char *const keys[] = {"git",        "tarball", "local",
+                                           "ref",        "commit",  "submodules",
+                                           "sha256",     "strip_components", NULL};
+        static const char *const git_schemes[] = {"https://", "http://", "git://", "ssh://",
+                                                  "file://", NULL};
+        static const char *const http_schemes[] = {"https://", "http://", "file://", NULL};
+        const struct ynode *kind_node = NULL, *v;
+        int r, kinds = 0;
+
+        r = yd_expect_map(n, "source", d);
+        if (r < 0)
+                return r;
+        r = yd_check_keys(n, "source", keys, d);
+        if (r < 0)
+                return r;
+        for (int k = 0; k < _SOURCE_KIND_MAX; k++)
+                if ((v = ynode_get(n, source_kind_names[k]))) {
+                        if (kinds++ > 0)
+                                return yd_error(d, v,
+                                                    "'source' takes exactly one of git, tarball or local");
+                        kind_node = v;
+                        src->kind = (enum source_kind) k;
+                }
+        if (!kind_node)
+                return yd_error(d, n, "'source' needs one of git, tarball or local");
+
+        /* Keys that belong to another kind are errors, not silently ignored. */
+        static const struct {
+                const char *key;
+                enum source_kind kind;
+        } owner[] = {
+                {"ref", SOURCE_GIT},           {"commit", SOURCE_GIT},
+                {"submodules", SOURCE_GIT},    {"sha256", SOURCE_TARBALL},
+                {"strip_components", SOURCE_TARBALL},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(owner); i++)
+                if ((v = ynode_get_key(n, owner[i].key)) && owner[i].kind != src->kind)
+                        return yd_error(d, v, "'source.%s' applies to %s sources, not %s",
+                                            owner[i].key, source_kind_names[owner[i].kind],
+                                            source_kind_names[src->kind]);
+
+        switch (src->kind) {
+        case SOURCE_GIT:
+                r = yd_string(kind_node, "source.git", &src->url, d);
+                if (r < 0)
+                        return r;
+                /* A leading '-' would be read as an option by any tool the URL reaches. */
+                if (src->url[0] == '-' ||
+                    !(url_has_scheme(src->url, git_schemes) || src->url[0] == '/' ||
+                      (strchr(src->url, '@') && strchr(src->url, ':'))))
+                        return yd_error(d, kind_node,
+                                            "'source.git' must be an https://, http://, git://, ssh:// or file:// URL, user@host:path, or an absolute path");
+                r = schema_require_string(n, "source", "ref", &src->ref, d);
+                if (r < 0)
+                        return r;
+                if (src->ref[0] == '-')
+                        return yd_error(d, ynode_get(n, "ref"), "'source.ref' must not start with '-'");
+                r = schema_require_string(n, "source", "commit", &src->commit, d);
+                if (r < 0)
+                        return r;
+                if (!yd_is_hex(src->commit, 40))
+                        return yd_error(d, ynode_get(n, "commit"),
+                                            "'source.commit' must be 40 lowercase hexadecimal digits, got '%s'",
+                                            src->commit);
+                if ((v = ynode_get(n, "submodules")) && (r = yd_bool(v, "source.submodules", &src->submodules, d)) < 0)
+                        return r;
+                return 0;
+        case SOURCE_TARBALL:
+                r = yd_string(kind_node, "source.tarball", &src->url, d);
+                if (r < 0)
+                        return r;
+                if (!url_has_scheme(src->url, http_schemes))
+                        return yd_error(d, kind_node,
+                                            "'source.tarball' must be an https://, http:// or file:// URL");
+                r = schema_require_string(n, "source", "sha256", &src->sha256, d);
+                if (r < 0)
+                        return r;
+                if (!yd_is_hex(src->sha256, 64))
+                        return yd_error(d, ynode_get(n, "sha256"),
+                                            "'source.sha256' must be 64 lowercase hexadecimal digits, got '%s'",
+                                            src->sha256);
+                if ((v = ynode_get(n, "strip_components")) &&
+                    (r = yd_uint(v, "source.strip_components", 0, 16, &src->strip_components, d)) < 0)
+                        return r;
+                return 0;
+        case SOURCE_LOCAL:
+        default: {
+                _cleanup_free_ char *p = NULL;
+                r = yd_string(kind_node, "source.local", &p, d);
+                if (r < 0)
+                        return r;
+                if (p[0] == '-')
+                        return yd_error(d, kind_node, "'source.local' must not start with '-'");
+                _cleanup_free_ char *joined = p[0] == '/' ? strdup(p) : path_join(dir, p);
+                if (!joined || !(src->path = path_normalize(joined)))
+                        return -ENOMEM;
+                return 0;
+        }
+        }
+}
+
+static int parse_runs(const struct ynode *n, const char *what, char ****ret, struct xb_diag *d) {
+        char ***runs;
+        char item[128];
+        int r;
+
+        if (n->type != YNODE_SEQ)
+                return yd_error(d, n, "'%s' must be a list of argument lists, not %s", what,
+                                    ynode_type_name(n));
+        runs = calloc(n->n + 1, sizeof *runs);
+        if (!runs)
+                return -ENOMEM;
+        for (size_t i = 0; i < n->n; i++) {
+                const struct ynode *run = n->items[i];
+                (void) snprintf(item, sizeof item, "%s[%zu]", what, i);
+                if (run->type != YNODE_SEQ) {
+                        r = yd_error(d, run,
+                                         "'%s' must be a list of arguments such as [\"--version\"], not %s",
+                                         item, ynode_type_name(run));
+                        goto fail;
+                }
+                /* Arguments may be empty strings, so decode them by hand. */
+                runs[i] = calloc(run->n + 1, sizeof(char *));
+                if (!runs[i]) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                for (size_t j = 0; j < run->n; j++) {
+                        const struct ynode *a = run->items[j];
+                        if (a->type != YNODE_SCALAR || ynode_is_null(a)) {
+                                r = yd_error(d, a, "'%s[%zu]' must be a string, not %s", item, j,
+                                                 ynode_type_name(a));
+                                goto fail;
+                        }
+                        r = schema_check_expand(a, item, d);
+                        if (r < 0)
+                                goto fail;
+                        if (!(runs[i][j] = strdup(a->value))) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                }
+        }
+        *ret = runs;
+        return 0;
+fail:
+        for (size_t i = 0; runs[i]; i++)
+                strv_free(runs[i]);
+        free(runs);
+        return r;
+}
+
+static int parse_expect(const struct ynode *n, const char *what, struct recipe_expect *e,
+                        struct xb_diag *d) {
+        static const char *const keys[] = {"static", "runs", "timeout", NULL};
+        char sub[128];
+        const struct ynode *v;
+        bool b;
+        int r;
+
+        r = yd_expect_map(n, what, d);
+        if (r < 0)
+                return r;
+        r = yd_check_keys(n, what, keys, d);
+        if (r < 0)
+                return r;
+        if ((v = ynode_get(n, "static"))) {
+                (void) snprintf(sub, sizeof sub, "%s.static", what);
+                r = yd_bool(v, sub, &b, d);
+                if (r < 0)
+                        return r;
+                e->static_link = b;
+        }
+        if ((v = ynode_get(n, "runs"))) {
+                (void) snprintf(sub, sizeof sub, "%s.runs", what);
+                r = parse_runs(v, sub, &e->runs, d);
+                if (r < 0)
+                        return r;
+        }
+        if ((v = ynode_get(n, "timeout"))) {
+                (void) snprintf(sub, sizeof sub, "%s.timeout", what);
+                r = yd_uint(v, sub, 1, 86400, &e->timeout, d);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int parse_artifacts(const struct ynode *n, struct recipe *rc, struct xb_diag *d) {
+        static const char *const keys[] = {"path", "install_as", "expect", NULL};
+        char what[64], sub[96];
+        int r;
+
+        if (n->type != YNODE_SEQ)
+                return yd_error(d, n, "'artifacts' must be a list, not %s", ynode_type_name(n));
+        if (n->n == 0)
+                return yd_error(d, n, "'artifacts' must list at least one file");
+        rc->artifacts = calloc(n->n, sizeof *rc->artifacts);
+        if (!rc->artifacts)
+                return -ENOMEM;
+        for (size_t i = 0; i < n->n; i++) {
+                const struct ynode *a = n->items[i], *v;
+                struct recipe_artifact *art = &rc->artifacts[rc->n_artifacts++];
+
+                art->expect.static_link = -1;
+                art->expect.timeout = RECIPE_DEFAULT_RUN_TIMEOUT;
+                (void) snprintf(what, sizeof what, "artifacts[%zu]", i);
+                r = yd_expect_map(a, what, d);
+                if (r < 0)
+                        return r;
+                r = yd_check_keys(a, what, keys, d);
+                if (r < 0)
+                        return r;
+                (void) snprintf(sub, sizeof sub, "%s.path", what);
+                r = yd_require(a, what, "path", &v, d);
+                if (r < 0)
+                        return r;
+                r = yd_string(v, sub, &art->path, d);
+                if (r < 0)
+                        return r;
+                if (!path_is_safe_relative(art->path))
+                        return yd_error(d, v,
+                                            "'%s' must be a relative path inside the source tree (no leading '/', no '..')",
+                                            sub);
+                r = schema_check_expand(v, sub, d);
+                if (r < 0)
+                        return r;
+                if ((v = ynode_get(a, "install_as"))) {
+                        (void) snprintf(sub, sizeof sub, "%s.install_as", what);
+                        r = yd_string(v, sub, &art->install_as, d);
+                        if (r < 0)
+                                return r;
+                        if (!path_is_filename(art->install_as))
+                                return yd_error(d, v, "'%s' must be a plain file name", sub);
+                } else if (!(art->install_as = strdup(path_basename(art->path))))
+                        return -ENOMEM;
+                if (!path_is_filename(art->install_as))
+                        return yd_error(d, a, "'%s' needs an install_as file name", what);
+                for (size_t j = 0; j < i; j++)
+                        if (streq(rc->artifacts[j].install_as, art->install_as))
+                                return yd_error(d, a,
+                                                    "'%s' installs as '%s' like artifacts[%zu]",
+                                                    what, art->install_as, j);
+                if ((v = ynode_get(a, "expect"))) {
+                        (void) snprintf(sub, sizeof sub, "%s.expect", what);
+                        r = parse_expect(v, sub, &art->expect, d);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static int parse_strategy(const struct ynode *n, const char *name, struct recipe_strategy *s,
+                          struct xb_diag *d) {
+        static const char *const keys[] = {"enabled", "env", "build_deps", "steps", "rootfs", NULL};
+        char what[64], sub[96];
+        const struct ynode *v;
+        int r;
+
+        (void) snprintf(what, sizeof what, "strategies.%s", name);
+        s->set = true;
+        s->enabled = true;
+        r = yd_expect_map(n, what, d);
+        if (r < 0)
+                return r;
+        r = yd_check_keys(n, what, keys, d);
+        if (r < 0)
+                return r;
+        if ((v = ynode_get(n, "enabled"))) {
+                (void) snprintf(sub, sizeof sub, "%s.enabled", what);
+                if ((r = yd_bool(v, sub, &s->enabled, d)) < 0)
+                        return r;
+        }
+        if ((v = ynode_get(n, "env"))) {
+                (void) snprintf(sub, sizeof sub, "%s.env", what);
+                if ((r = schema_env(v, sub, &s->env, d)) < 0)
+                        return r;
+        }
+        if ((v = ynode_get(n, "build_deps"))) {
+                (void) snprintf(sub, sizeof sub, "%s.build_deps", what);
+                if ((r = schema_packages(v, sub, &s->build_deps, d)) < 0)
+                        return r;
+        }
+        if ((v = ynode_get(n, "steps"))) {
+                (void) snprintf(sub, sizeof sub, "%s.steps", what);
+                if ((r = yd_strv(v, sub, true, &s->steps, d)) < 0)
+                        return r;
+        }
+        if ((v = ynode_get(n, "rootfs"))) {
+                (void) snprintf(sub, sizeof sub, "%s.rootfs", what);
+                if ((r = schema_name(v, sub, &s->rootfs, d)) < 0)
+                        return r;
+                s->rootfs_pos = (struct ypos){v->line, v->col};
+        }
+        return 0;
+}
+
+static int parse_strategies(const struct ynode *n, struct recipe *rc, struct xb_diag *d) {
+        int r;
+
+        r = yd_expect_map(n, "strategies", d);
+        if (r < 0)
+                return r;
+        r = yd_check_keys(n, "strategies", strategy_names(), d);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n->n; i++) {
+                enum xb_strategy s = strategy_from_string(n->keys[i]->value);
+                r = parse_strategy(n->items[i], n->keys[i]->value, &rc->strategies[s], d);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int parse_prefer(const struct ynode *n, struct recipe *rc, struct xb_diag *d) {
+        if (n->type != YNODE_SEQ)
+                return yd_error(d, n, "'prefer' must be a list of strategies, not %s",
+                                    ynode_type_name(n));
+        for (size_t i = 0; i < n->n; i++) {
+                const struct ynode *v = n->items[i];
+                enum xb_strategy s;
+                int r = schema_strategy(v, "prefer", &s, d);
+                if (r < 0)
+                        return r;
+                for (size_t j = 0; j < rc->n_prefer; j++)
+                        if (rc->prefer[j] == s)
+                                return yd_error(d, v, "strategy '%s' is listed twice",
+                                                    strategy_to_string(s));
+                rc->prefer[rc->n_prefer++] = s;
+        }
+        return 0;
+}
+
+static int parse_patches(const struct ynode *n, struct recipe *rc, struct xb_diag *d) {
+        int r = yd_strv(n, "patches", false, &rc->patches, d);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; rc->patches[i]; i++)
+                if (!path_is_filename(rc->patches[i]))
+                        return yd_error(d, n->items[i],
+                                            "'patches[%zu]' must be a file name under recipes/patches/%s/",
+                                            i, rc->name);
+        return 0;
+}
+
+static int recipe_from_tree(const struct ynode *root, const char *dir, struct recipe *rc,
+                            struct xb_diag *d) {
+        static const char *const keys[] = {"name",  "summary",    "arches",    "source",
+                                           "toolchain", "rootfs",  "kconfig",   "build_deps",
+                                           "env",   "steps",      "patches",   "artifacts",
+                                           "strategies", "prefer", "timeout",   NULL};
+        const struct ynode *v;
+        int r;
+
+        r = yd_expect_map(root, "recipe", d);
+        if (r < 0)
+                return r;
+        r = yd_check_keys(root, "recipe", keys, d);
+        if (r < 0)
+                return r;
+
+        if ((r = yd_require(root, "recipe", "name", &v, d)) < 0 ||
+            (r = schema_name(v, "name", &rc->name, d)) < 0)
+                return r;
+        rc->name_pos = (struct ypos){v->line, v->col};
+        if ((r = schema_require_string(root, "recipe", "summary", &rc->summary, d)) < 0)
+                return r;
+        if ((r = yd_require(root, "recipe", "arches", &v, d)) < 0 ||
+            (r = parse_arches(v, rc, d)) < 0)
+                return r;
+        if ((r = yd_require(root, "recipe", "source", &v, d)) < 0 ||
+            (r = parse_source(v, dir, &rc->source, d)) < 0)
+                return r;
+        if ((v = ynode_get(root, "toolchain"))) {
+                if ((r = schema_name(v, "toolchain", &rc->toolchain, d)) < 0)
+                        return r;
+                rc->toolchain_pos = (struct ypos){v->line, v->col};
+        }
+        if ((v = ynode_get(root, "rootfs"))) {
+                if ((r = schema_name(v, "rootfs", &rc->rootfs, d)) < 0)
+                        return r;
+                rc->rootfs_pos = (struct ypos){v->line, v->col};
+        } else if (!(rc->rootfs = strdup(RECIPE_DEFAULT_ROOTFS)))
+                return -ENOMEM;
+        if ((v = ynode_get(root, "kconfig"))) {
+                if ((r = schema_name(v, "kconfig", &rc->kconfig, d)) < 0)
+                        return r;
+                rc->kconfig_pos = (struct ypos){v->line, v->col};
+        }
+        if ((v = ynode_get(root, "build_deps"))) {
+                if ((r = schema_packages(v, "build_deps", &rc->build_deps, d)) < 0)
+                        return r;
+        } else if (!(rc->build_deps = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        if ((v = ynode_get(root, "env"))) {
+                if ((r = schema_env(v, "env", &rc->env, d)) < 0)
+                        return r;
+        } else if (!(rc->env = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        if ((r = yd_require(root, "recipe", "steps", &v, d)) < 0 ||
+            (r = yd_strv(v, "steps", true, &rc->steps, d)) < 0)
+                return r;
+        if ((v = ynode_get(root, "patches"))) {
+                if ((r = parse_patches(v, rc, d)) < 0)
+                        return r;
+        } else if (!(rc->patches = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        if ((r = yd_require(root, "recipe", "artifacts", &v, d)) < 0 ||
+            (r = parse_artifacts(v, rc, d)) < 0)
+                return r;
+        if ((v = ynode_get(root, "strategies")) && (r = parse_strategies(v, rc, d)) < 0)
+                return r;
+        if ((v = ynode_get(root, "prefer")) && (r = parse_prefer(v, rc, d)) < 0)
+                return r;
+        rc->timeout = RECIPE_DEFAULT_TIMEOUT;
+        if ((v = ynode_get(root, "timeout")) &&
+            (r = yd_uint(v, "timeout", 1, 7 * 86400, &rc->timeout, d)) < 0)
+                return r;
+        return 0;
+}
+
+static int recipe_decode(const struct ynode *root, const char *filename, void **ret,
+                         struct xb_diag *d) {
+        _cleanup_(recipe_freep) struct recipe *rc = calloc(1, sizeof *rc);
+        _cleanup_free_ char *dir = NULL, *cwd = NULL;
+        int r;
+
+        if (!rc || !(rc->path = strdup(filename)) || !(dir = path_dirname(filename)))
+                return -ENOMEM;
+        /* Local sources are relative to the recipe's directory, whatever our cwd is later. */
+        if (dir[0] != '/') {
+                cwd = getcwd(NULL, 0);
+                if (!cwd)
+                        return -errno;
+                rc->dir = streq(dir, ".") ? TAKE_PTR(cwd) : path_join(cwd, dir);
+        } else
+                rc->dir = TAKE_PTR(dir);
+        if (!rc->dir)
+                return -ENOMEM;
+        r = recipe_from_tree(root, rc->dir, rc, d);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(rc);
+        return 0;
+}
+
+int recipe_parse(const char *data, size_t size, const char *filename, struct recipe **ret,
+                 struct xb_diag *reterr) {
+        return schema_parse(data, size, filename, recipe_decode, (void **) ret, reterr);
+}
+
+int recipe_load(const char *path, struct recipe **ret, struct xb_diag *reterr) {
+        return schema_load(path, recipe_decode, (void **) ret, reterr);
+}

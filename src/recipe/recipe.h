@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arch.h"
+#include "core/diag.h"
+#include "core/macro.h"
+#include "strategy/strategy-name.h"
+
+/* An engine recipe: what to build. Strategies decide where. The schema is documented in
+ * docs/recipe-reference.md; every rule there is enforced by recipe_parse(). */
+
+struct ypos {
+        unsigned line, col;
+};
+
+enum source_kind {
+        SOURCE_GIT,
+        SOURCE_TARBALL,
+        SOURCE_LOCAL,
+        _SOURCE_KIND_MAX,
+        _SOURCE_KIND_INVALID = -EINVAL,
+};
+
+const char *source_kind_to_string(enum source_kind k);
+
+struct recipe_source {
+        enum source_kind kind;
+        char *url;                 /* git, tarball */
+        char *ref;                 /* git: the tag or branch that must resolve to commit */
+        char *commit;              /* git: 40 lowercase hex digits */
+        bool submodules;           /* git */
+        char *sha256;              /* tarball: 64 lowercase hex digits */
+        unsigned strip_components; /* tarball */
+        char *path;                /* local: absolute (relative ones are taken from the recipe's dir) */
+};
+
+struct recipe_expect {
+        int static_link; /* -1: not checked, 0: must be dynamic, 1: must be static */
+        char ***runs;    /* NULL-terminated list of argument vectors for smoke runs */
+        unsigned timeout; /* seconds for each smoke run */
+};
+
+struct recipe_artifact {
+        char *path;       /* relative to the source tree, may use ${var} */
+        char *install_as; /* file name under out/RECIPE/ARCH/ */
+        struct recipe_expect expect;
+};
+
+struct recipe_strategy {
+        bool set;     /* the recipe has a section for this strategy */
+        bool enabled; /* false: never use it for this recipe */
+        char **env;   /* "NAME=value", added over the recipe's env */
+        char **build_deps; /* replaces the recipe's list when set */
+        char **steps;      /* replaces the recipe's steps when set */
+        char *rootfs;
+        struct ypos rootfs_pos;
+};
+
+#define RECIPE_DEFAULT_ROOTFS "debian-bookworm"
+#define RECIPE_DEFAULT_TIMEOUT 7200U
+#define RECIPE_DEFAULT_RUN_TIMEOUT 60U
+
+struct recipe {
+        char *path; /* the file it came from, as given */
+        char *dir;  /* its directory, absolute */
+        char *name;
+        struct ypos name_pos;
+        char *summary;
+        enum xb_arch arches[_XB_ARCH_MAX]; /* as listed; the first is the default */
+        size_t n_arches;
+        struct recipe_source source;
+        char *toolchain; /* NULL: none */
+        struct ypos toolchain_pos;
+        char *rootfs; /* never NULL after load */
+        struct ypos rootfs_pos;
+        char *kconfig; /* requirement profile, NULL: none */
+        struct ypos kconfig_pos;
+        char **build_deps;
+        char **env;
+        char **steps;
+        char **patches;
+        struct recipe_artifact *artifacts;
+        size_t n_artifacts;
+        struct recipe_strategy strategies[_XB_STRATEGY_MAX];
+        enum xb_strategy prefer[_XB_STRATEGY_MAX];
+        size_t n_prefer;
+        unsigned timeout; /* seconds for each step */
+};
+
+struct recipe *recipe_free(struct recipe *r);
+DEFINE_FREEP(struct recipe, recipe_free)
+
+/* Parses and validates. filename is used in messages and to resolve local paths (its
+ * directory); it need not exist. Returns 0, -ENOMEM, or -XB_E_RECIPE_* with *reterr set. */
+int recipe_parse(const char *data, size_t size, const char *filename, struct recipe **ret,
+                 struct xb_diag *reterr);
+int recipe_load(const char *path, struct recipe **ret, struct xb_diag *reterr);
+
+bool recipe_supports_arch(const struct recipe *r, enum xb_arch a);

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# show and plan on the shipped recipes; build reports honestly that it cannot run yet.
+XB=$1
+source "$(dirname "$0")/tap-lib.bash"
+SRC=$XB_SOURCE_ROOT
+WORK=$TMP/work
+mkdir -p "$WORK"
+cd "$WORK"
+
+run show docker-1.10
+check "show docker-1.10: pinned commit, daemon check" eval 'rc_is 0 && out_has "commit: 20f81dde9bd97c86b2d0e33bbbf1388018611929" && out_has "'"'"'daemon'"'"' '"'"'--help'"'"'"'
+run show docker-1.10 --json
+check "show --json" eval 'rc_is 0 && [ "$(echo "$OUT" | jq -r .source.commit)" = 20f81dde9bd97c86b2d0e33bbbf1388018611929 ] && [ "$(echo "$OUT" | jq -r ".artifacts[0].expect.runs[1][0]")" = daemon ]'
+run show "$SRC/recipes/tiny-engine.yaml" --json
+check "show by path; local source made absolute and normal" eval 'rc_is 0 && [ "$(echo "$OUT" | jq -r .source.path)" = "$SRC/examples/tiny-engine" ]'
+run show tiny-engine.yaml
+check "a .yaml argument is a path (relative to cwd)" eval 'rc_is 2 && err_has "tiny-engine.yaml:1:1: no such file"'
+
+run plan tiny-engine
+check "plan tiny-engine: default arch, every strategy probed" eval 'rc_is 0 && out_has "arch:        armhf" && out_has "cross" && out_has "chroot" && out_has "qemu-system" && out_has "remote"'
+check "plan tiny-engine: says why nothing is chosen" eval 'out_has "chosen:      none" && out_has "does not run them yet"'
+check "plan tiny-engine: artifact destination" eval 'out_has "tinyctr -> out/tiny-engine/armhf/tinyctr"'
+run plan tiny-engine --json --out-dir /srv/out
+check "plan --json: cross environment from the gcc toolchain" eval 'rc_is 0 && [ "$(echo "$OUT" | jq -r .env.CC)" = arm-linux-gnueabihf-gcc ] && [ "$(echo "$OUT" | jq -r .artifacts[0].dest)" = /srv/out/tiny-engine/armhf/tinyctr ]'
+run plan tiny-engine --arch arm64 --strategy chroot --json
+check "plan --strategy chroot: paths inside the ARM root" eval 'rc_is 0 && [ "$(echo "$OUT" | jq -r .env.XB_SRCDIR)" = /xbuild/src ] && [ "$(echo "$OUT" | jq -r .forced)" = true ] && [ "$(echo "$OUT" | jq -r .env.XB_ARCH)" = arm64 ]'
+run plan docker-1.10 --arch armel --json
+check "plan docker-1.10 armel: GOARM=5 through the go toolchain and the recipe" eval 'rc_is 0 && [ "$(echo "$OUT" | jq -r .env.GOARM)" = 5 ] && [ "$(echo "$OUT" | jq -r .env.CC)" = arm-linux-gnueabi-gcc ]'
+run plan docker-1.10 --host -oProxyCommand=x
+check "a host starting with '-' is refused" eval 'rc_is 2 && err_has "must not start with"'
+run plan tiny-engine --arch arm65
+check "unknown arch: did-you-mean, exit 2" eval 'rc_is 2 && err_has "unknown architecture '"'"'arm65'"'"' (did you mean '"'"'arm64'"'"'?)"'
+run plan tiny-engine --strategy chroott
+check "unknown strategy: did-you-mean, exit 2" eval 'rc_is 2 && err_has "did you mean '"'"'chroot'"'"'"'
+run plan dockre-1.10
+check "unknown recipe: did-you-mean, exit 2" eval 'rc_is 2 && err_has "no recipe named '"'"'dockre-1.10'"'"' (did you mean '"'"'docker-1.10'"'"'?)"'
+
+cat >"$TMP/one-arch.yaml" <<'Y'
+name: one-arch
+summary: s
+arches: [armhf]
+source: {local: .}
+steps: [make]
+artifacts: [{path: a}]
+Y
+run plan "$TMP/one-arch.yaml" --arch arm64
+check "an arch the recipe lacks: exit 2" eval 'rc_is 2 && err_has "does not support arm64 (it supports: armhf)"'
+
+run build tiny-engine
+check "build: exit 4 and says why" eval 'rc_is 4 && err_has "Cannot build '"'"'tiny-engine'"'"' for armhf" && err_has "xbuild plan tiny-engine"'
+run tiny-engine --arch arm64
+check "'xbuild RECIPE' is 'xbuild build RECIPE'" eval 'rc_is 4 && err_has "for arm64"'
+
+check "nothing written to HOME, the cache or cwd" eval '[ -z "$(find "$HOME" "$WORK" -mindepth 1 | head -1)" ]'
+done_testing

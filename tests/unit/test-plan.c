@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* Planning is pure: a fake host decides what each probe finds. */
+#include <string.h>
+
+#include "core/strv.h"
+#include "recipe/recipe.h"
+#include "strategy/plan.h"
+#include "tap.h"
+
+static const char recipe_yaml[] =
+        "name: demo\nsummary: s\narches: [armhf, arm64]\nsource: {local: .}\n"
+        "env: {CFLAGS: -O2, TARGET: '${triplet}', OVERRIDE: base}\n"
+        "steps: [make]\nartifacts:\n  - path: 'out/${arch}/demo'\n"
+        "strategies:\n  cross: {env: {OVERRIDE: cross}}\n  remote: {enabled: false}\n";
+
+static bool fake_has(const char *name, void *u) {
+        return strv_contains((char *const *) u, name);
+}
+
+int main(void) {
+        struct recipe *rc = NULL;
+        struct xb_diag d = {0};
+        struct plan *p = NULL;
+        char *have[] = {(char *) "arm-linux-gnueabihf-gcc", (char *) "ssh", NULL};
+        struct host_facts host = {.is_root = false, .jobs = 8, .cache_dir = "/c", .out_dir = "/o",
+                                  .remote_host = "u@h", .has_program = fake_has, .userdata = have};
+
+        if (recipe_parse(recipe_yaml, strlen(recipe_yaml), "/r/demo.yaml", &rc, &d) < 0) {
+                tap_ok(0, "recipe: %s", d.msg);
+                return tap_done();
+        }
+        tap_ok(plan_make(rc, NULL, XB_ARCH_ARMEL, _XB_STRATEGY_INVALID, &host, &p) == -EINVAL,
+               "an arch the recipe lacks is refused");
+        tap_ok(plan_make(rc, NULL, XB_ARCH_ARMHF, _XB_STRATEGY_INVALID, &host, &p) == 0, "plan for armhf");
+        tap_ok(p->probes[XB_STRATEGY_CROSS].host_ready && !p->probes[XB_STRATEGY_CHROOT].host_ready &&
+                       strstr(p->probes[XB_STRATEGY_CHROOT].detail, "qemu-arm-static") &&
+                       strstr(p->probes[XB_STRATEGY_CHROOT].detail, "root"),
+               "probes see the fake host: %s", p->probes[XB_STRATEGY_CHROOT].detail);
+        tap_ok(!p->probes[XB_STRATEGY_REMOTE].recipe_allows && strstr(p->probes[XB_STRATEGY_REMOTE].detail, "disabled"),
+               "recipe-disabled strategy");
+        tap_ok(p->chosen == _XB_STRATEGY_INVALID && p->shown == XB_STRATEGY_CROSS && strstr(p->reason, "does not run"),
+               "nothing is implemented, so nothing is chosen, and the plan says so");
+        tap_ok(streq(strv_env_get(p->env, "TARGET"), "arm-linux-gnueabihf") &&
+                       streq(strv_env_get(p->env, "OVERRIDE"), "cross") &&
+                       streq(strv_env_get(p->env, "XB_JOBS"), "8") &&
+                       streq(strv_env_get(p->env, "XB_SRCDIR"), "/c/work/demo-armhf/src") &&
+                       streq(strv_env_get(p->env, "XB_SYSROOT"), "/c/rootfs/debian-bookworm-armhf"),
+               "cross environment: variables expanded, strategy env over recipe env");
+        tap_ok(p->n_artifacts == 1 && streq(p->artifacts[0].path, "out/armhf/demo") &&
+                       streq(p->artifacts[0].dest, "/o/demo/armhf/demo"),
+               "artifact paths");
+        plan_free(p);
+
+        tap_ok(plan_make(rc, NULL, XB_ARCH_ARM64, XB_STRATEGY_CHROOT, &host, &p) == 0 && p->forced &&
+                       p->shown == XB_STRATEGY_CHROOT && strstr(p->reason, "chroot was requested but cannot run"),
+               "forced strategy: shown, and why it cannot run");
+        tap_ok(streq(strv_env_get(p->env, "XB_SRCDIR"), "/xbuild/src") &&
+                       streq(strv_env_get(p->env, "OVERRIDE"), "base") && !strv_env_get(p->env, "XB_GOARM")[0],
+               "chroot environment: fixed paths inside, no cross override, empty GOARM on arm64");
+        tap_ok(p->probes[XB_STRATEGY_CROSS].host_ready == false, "no aarch64 cross gcc on the fake host");
+        plan_free(p);
+        recipe_free(rc);
+        return tap_done();
+}

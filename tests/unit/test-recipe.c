@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: MIT */
+/* The recipe loader: every kind of bad input is refused with its exact line and column, and
+ * a good recipe is decoded with its defaults. */
+#include <string.h>
+
+#include "core/errors.h"
+#include "core/strv.h"
+#include "recipe/recipe.h"
+#include "tap.h"
+
+#define GOOD_HEAD                                                                                  \
+        "name: demo\n"                                                                             \
+        "summary: A demo\n"                                                                        \
+        "arches: [armhf, arm64]\n"                                                                 \
+        "source:\n"                                                                                \
+        "  git: https://example.invalid/demo.git\n"                                                \
+        "  ref: v1.0\n"                                                                            \
+        "  commit: 0123456789abcdef0123456789abcdef01234567\n"                                     \
+        "steps:\n"                                                                                 \
+        "  - make\n"                                                                               \
+        "artifacts:\n"                                                                             \
+        "  - path: out/demo\n"
+
+struct bad_case {
+        const char *name;
+        const char *yaml;
+        int code;
+        unsigned line, col;
+        const char *msg; /* substring of the message */
+};
+
+static const struct bad_case bad_cases[] = {
+        {"tab in indentation", "name: demo\nsource:\n\tgit: x\n", XB_E_RECIPE_SYNTAX, 3, 1,
+         "tab character used for indentation"},
+        {"tab after spaces in indentation", GOOD_HEAD "env:\n  A: b\n \tB: c\n", XB_E_RECIPE_SYNTAX,
+         14, 2, "tab character"},
+        {"duplicate top-level key", "name: a\nsummary: s\nname: b\n", XB_E_RECIPE_SYNTAX, 3, 1,
+         "duplicate key 'name' (first defined at line 1)"},
+        {"duplicate nested key", GOOD_HEAD "env:\n  CC: gcc\n  LD: ld\n  CC: clang\n",
+         XB_E_RECIPE_SYNTAX, 15, 3, "duplicate key 'CC'"},
+        {"duplicate key in flow mapping", GOOD_HEAD "env: {A: 1, B: 2, A: 3}\n", XB_E_RECIPE_SYNTAX,
+         12, 19, "duplicate key 'A'"},
+        {"unknown key with suggestion", GOOD_HEAD "sumary: x\n", XB_E_RECIPE_VALUE, 12, 1,
+         "unknown key 'sumary' in recipe (did you mean 'summary'?)"},
+        {"unknown key without suggestion", GOOD_HEAD "flavour: x\n", XB_E_RECIPE_VALUE, 12, 1,
+         "unknown key 'flavour' in recipe"},
+        {"unknown nested key", GOOD_HEAD "strategies:\n  cross:\n    evn: {A: b}\n",
+         XB_E_RECIPE_VALUE, 14, 5, "did you mean 'env'?"},
+        {"wrong type: scalar for list", "name: demo\nsummary: s\narches: armhf\n", XB_E_RECIPE_VALUE,
+         3, 9, "'arches' must be a list, not a scalar"},
+        {"wrong type: list for string", "name: demo\nsummary: [a, b]\n", XB_E_RECIPE_VALUE, 2, 10,
+         "'summary' must be a string, not a list"},
+        {"wrong type: mapping for steps", GOOD_HEAD "timeout: {a: 1}\n", XB_E_RECIPE_VALUE, 12, 10,
+         "'timeout' must be a whole number"},
+        {"wrong type: bool spelled yes", GOOD_HEAD "strategies:\n  chroot:\n    enabled: yes\n",
+         XB_E_RECIPE_VALUE, 14, 14, "must be true or false"},
+        {"missing required key", "name: demo\nsummary: s\narches: [armhf]\n", XB_E_RECIPE_VALUE, 1, 1,
+         "missing required key 'source'"},
+        {"missing nested required key",
+         "name: demo\nsummary: s\narches: [armhf]\nsource:\n  git: https://x.invalid/r\n  ref: v1\n",
+         XB_E_RECIPE_VALUE, 5, 3, "missing required key 'commit' in source"},
+        {"unknown arch", "name: demo\nsummary: s\narches: [armhf, arm65]\n", XB_E_RECIPE_VALUE, 3, 17,
+         "unknown architecture 'arm65' (did you mean 'arm64'?)"},
+        {"arch listed twice", "name: demo\nsummary: s\narches: [armhf, armhf]\n", XB_E_RECIPE_VALUE,
+         3, 17, "listed twice"},
+        {"unknown strategy key", GOOD_HEAD "strategies:\n  teleport: {}\n", XB_E_RECIPE_VALUE, 13, 3,
+         "unknown key 'teleport' in strategies"},
+        {"unknown strategy in prefer", GOOD_HEAD "prefer: [chroot, qemu]\n", XB_E_RECIPE_VALUE, 12, 18,
+         "unknown strategy 'qemu'"},
+        {"anchor", GOOD_HEAD "env: &e {A: b}\n", XB_E_RECIPE_SYNTAX, 12, 6, "anchors ('&e') are not allowed"},
+        {"alias", GOOD_HEAD "env:\n  A: &x b\n  B: *x\n", XB_E_RECIPE_SYNTAX, 13, 6, "anchors"},
+        {"alias alone", "name: *x\n", XB_E_RECIPE_SYNTAX, 1, 7, NULL},
+        {"explicit tag", GOOD_HEAD "timeout: !!int 5\n", XB_E_RECIPE_SYNTAX, 12, 10,
+         "tags ('tag:yaml.org,2002:int') are not allowed"},
+        {"two documents", GOOD_HEAD "---\nname: other\n", XB_E_RECIPE_SYNTAX, 12, 1,
+         "only one YAML document"},
+        {"empty file", "", XB_E_RECIPE_VALUE, 1, 1, "file is empty"},
+        {"only a comment", "# nothing\n", XB_E_RECIPE_VALUE, 1, 1, "file is empty"},
+        {"top level is a list", "- a\n- b\n", XB_E_RECIPE_VALUE, 1, 1, "'recipe' must be a mapping"},
+        {"invalid UTF-8", "name: demo\nsummary: caf\xc3(\n", XB_E_RECIPE_ENCODING, 2, 13,
+         "invalid UTF-8 (byte 0xC3)"},
+        {"overlong UTF-8", "name: demo\nsummary: \xc0\xaf\n", XB_E_RECIPE_ENCODING, 2, 10, "invalid UTF-8"},
+        {"UTF-16 surrogate", "name: \xed\xa0\x80\n", XB_E_RECIPE_ENCODING, 1, 7, "invalid UTF-8"},
+        {"truncated UTF-8 at end", "name: \xe2\x82", XB_E_RECIPE_ENCODING, 1, 7, "invalid UTF-8"},
+        {"column counts characters", "summary: é€ \xff\n", XB_E_RECIPE_ENCODING, 1, 13, "byte 0xFF"},
+        {"control character", "name: de\x01mo\n", XB_E_RECIPE_ENCODING, 1, 9, "U+0001"},
+        {"NUL byte", "name: de\0mo\n", XB_E_RECIPE_ENCODING, 1, 9, "U+0000"},
+        {"NUL escape", "name: demo\nsummary: \"a\\0b\"\n", XB_E_RECIPE_VALUE, 2, 10, "NUL"},
+        {"commit not 40 hex", "name: demo\nsummary: s\narches: [armhf]\nsource:\n  git: https://x.invalid/r\n  ref: v1\n  commit: 0123abc\n",
+         XB_E_RECIPE_VALUE, 7, 11, "'source.commit' must be 40 lowercase hexadecimal digits, got '0123abc'"},
+        {"commit with uppercase", "name: demo\nsummary: s\narches: [armhf]\nsource:\n  git: https://x.invalid/r\n  ref: v1\n  commit: 0123456789ABCDEF0123456789abcdef01234567\n",
+         XB_E_RECIPE_VALUE, 7, 11, "40 lowercase"},
+        {"sha256 not 64 hex", "name: demo\nsummary: s\narches: [armhf]\nsource:\n  tarball: https://x.invalid/a.tar.gz\n  sha256: abcd\n",
+         XB_E_RECIPE_VALUE, 6, 11, "'source.sha256' must be 64 lowercase hexadecimal digits"},
+        {"two source kinds", "name: demo\nsummary: s\narches: [armhf]\nsource:\n  git: https://x.invalid/r\n  local: .\n",
+         XB_E_RECIPE_VALUE, 6, 10, "exactly one of git, tarball or local"},
+        {"key of another source kind", "name: demo\nsummary: s\narches: [armhf]\nsource:\n  local: .\n  sha256: 00\n",
+         XB_E_RECIPE_VALUE, 6, 3, "'source.sha256' applies to tarball sources, not local"},
+        {"git URL starting with a dash", "name: demo\nsummary: s\narches: [armhf]\nsource:\n  git: --upload-pack=evil\n",
+         XB_E_RECIPE_VALUE, 5, 8, "'source.git' must be"},
+        {"ref starting with a dash", "name: demo\nsummary: s\narches: [armhf]\nsource:\n  git: https://x.invalid/r\n  ref: --force\n  commit: 0123456789abcdef0123456789abcdef01234567\n",
+         XB_E_RECIPE_VALUE, 6, 8, "must not start with '-'"},
+        {"tarball with forbidden scheme", "name: demo\nsummary: s\narches: [armhf]\nsource:\n  tarball: ftp://x.invalid/a.tgz\n  sha256: 0\n",
+         XB_E_RECIPE_VALUE, 5, 12, "https://, http:// or file://"},
+        {"artifact escaping the tree", "name: demo\nsummary: s\narches: [armhf]\nsource: {local: .}\nsteps: [make]\nartifacts:\n  - path: ../../etc/passwd\n",
+         XB_E_RECIPE_VALUE, 7, 11, "relative path inside the source tree"},
+        {"absolute artifact", "name: demo\nsummary: s\narches: [armhf]\nsource: {local: .}\nsteps: [make]\nartifacts:\n  - path: /bin/sh\n",
+         XB_E_RECIPE_VALUE, 7, 11, "relative path"},
+        {"install_as with a slash", GOOD_HEAD "    install_as: a/b\n", XB_E_RECIPE_VALUE, 12, 17, "plain file name"},
+        {"two artifacts installed alike", GOOD_HEAD "  - path: other/demo\n", XB_E_RECIPE_VALUE, 12, 5,
+         "installs as 'demo' like artifacts[0]"},
+        {"runs not a list of lists", GOOD_HEAD "    expect: {runs: [--version]}\n", XB_E_RECIPE_VALUE, 12, 21,
+         "list of arguments"},
+        {"empty steps", "name: demo\nsummary: s\narches: [armhf]\nsource: {local: .}\nsteps: []\n",
+         XB_E_RECIPE_VALUE, 5, 8, "'steps' must not be an empty list"},
+        {"null summary", "name: demo\nsummary:\narches: [armhf]\n", XB_E_RECIPE_VALUE, 2, 9, "'summary' must not be empty"},
+        {"bad name", "name: Demo Engine\n", XB_E_RECIPE_VALUE, 1, 7, "must be a lowercase name"},
+        {"bad env name", GOOD_HEAD "env:\n  1BAD: x\n", XB_E_RECIPE_VALUE, 13, 3, "not a valid environment variable name"},
+        {"env value is a list", GOOD_HEAD "env:\n  A: [x]\n", XB_E_RECIPE_VALUE, 13, 6, "'env.A' must be a string"},
+        {"unknown variable", GOOD_HEAD "env:\n  CC: ${tripplet}-gcc\n", XB_E_RECIPE_VALUE, 13, 7,
+         "unknown variable '${tripplet}' (did you mean '${triplet}'?)"},
+        {"unknown variable in quotes", GOOD_HEAD "env:\n  CC: \"x-${nope}\"\n", XB_E_RECIPE_VALUE, 13, 10,
+         "unknown variable '${nope}'"},
+        {"unterminated variable", GOOD_HEAD "env:\n  CC: ${arch\n", XB_E_RECIPE_VALUE, 13, 7, "unterminated '${'"},
+        {"variable in artifact path", GOOD_HEAD "  - path: out/${archh}/x\n", XB_E_RECIPE_VALUE, 12, 15,
+         "unknown variable"},
+        {"bad package name", GOOD_HEAD "build_deps: [gcc, 'lib foo']\n", XB_E_RECIPE_VALUE, 12, 19,
+         "not a Debian package name"},
+        {"patch with a path", GOOD_HEAD "patches: [../evil.patch]\n", XB_E_RECIPE_VALUE, 12, 11,
+         "must be a file name under recipes/patches/demo/"},
+        {"timeout out of range", GOOD_HEAD "timeout: 0\n", XB_E_RECIPE_VALUE, 12, 10, "from 1 to 604800"},
+        {"negative number", GOOD_HEAD "timeout: -5\n", XB_E_RECIPE_VALUE, 12, 10, "whole number"},
+        {"syntax error", "name: demo\nsummary: [unclosed\n", XB_E_RECIPE_SYNTAX, 3, 1, "YAML syntax error"},
+        {"mapping key is a list", "[a, b]: c\n", XB_E_RECIPE_SYNTAX, 1, 1, "mapping keys must be plain strings"},
+};
+
+static void test_bad_inputs(void) {
+        for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+                const struct bad_case *c = &bad_cases[i];
+                struct recipe *rc = (struct recipe *) 0x1; /* must stay untouched */
+                struct xb_diag d = {0};
+                size_t len = strlen(c->yaml);
+                int r;
+
+                if (streq(c->name, "NUL byte"))
+                        len = 12;
+                r = recipe_parse(c->yaml, len, "demo.yaml", &rc, &d);
+                tap_ok(r == -c->code && d.line == c->line && d.col == c->col &&
+                               (!c->msg || strstr(d.msg, c->msg)) && rc == (struct recipe *) 0x1 &&
+                               streq(d.file, "demo.yaml"),
+                       "%s: got %d %s:%u:%u: %s", c->name, r, d.file, d.line, d.col, d.msg);
+        }
+}
+
+static void test_limits(void) {
+        struct recipe *rc = NULL;
+        struct xb_diag d = {0};
+        char *buf;
+        size_t n;
+        int r;
+
+        /* Nesting: 33 levels of flow sequences under a key. */
+        buf = calloc(1, 256);
+        strcpy(buf, "name: demo\nsummary: s\nenv: ");
+        n = strlen(buf);
+        for (int i = 0; i < 33; i++)
+                buf[n++] = '[';
+        for (int i = 0; i < 33; i++)
+                buf[n++] = ']';
+        buf[n++] = '\n';
+        r = recipe_parse(buf, n, "deep.yaml", &rc, &d);
+        tap_ok(r == -XB_E_RECIPE_TOO_LARGE && d.line == 3 && d.col == 37 && strstr(d.msg, "deeper than 32"),
+               "nesting over 32 levels: %d %u:%u %s", r, d.line, d.col, d.msg);
+        free(buf);
+
+        /* 31 levels under the root map (32 in all) is fine for the YAML reader. */
+        buf = calloc(1, 256);
+        strcpy(buf, "env: ");
+        n = strlen(buf);
+        for (int i = 0; i < 31; i++)
+                buf[n++] = '[';
+        for (int i = 0; i < 31; i++)
+                buf[n++] = ']';
+        buf[n++] = '\n';
+        r = recipe_parse(buf, n, "deep.yaml", &rc, &d);
+        tap_ok(r == -XB_E_RECIPE_VALUE && !strstr(d.msg, "deeper"),
+               "32 levels pass the reader (then fail the schema): %s", d.msg);
+        free(buf);
+
+        /* A scalar over 64 KiB. */
+        n = 70000;
+        buf = malloc(n + 64);
+        strcpy(buf, "name: demo\nsummary: ");
+        size_t off = strlen(buf);
+        memset(buf + off, 'x', n);
+        strcpy(buf + off + n, "\n");
+        r = recipe_parse(buf, strlen(buf), "big.yaml", &rc, &d);
+        tap_ok(r == -XB_E_RECIPE_TOO_LARGE && d.line == 2 && d.col == 10 && strstr(d.msg, "65536"),
+               "scalar over 64 KiB: %d %u:%u %s", r, d.line, d.col, d.msg);
+        free(buf);
+
+        /* A file over 1 MiB (a comment, so only the size can be the problem). */
+        n = 1024 * 1024 + 1;
+        buf = malloc(n + 1);
+        memset(buf, ' ', n);
+        buf[0] = '#';
+        buf[n] = 0;
+        r = recipe_parse(buf, n, "huge.yaml", &rc, &d);
+        tap_ok(r == -XB_E_RECIPE_TOO_LARGE && d.line == 1 && d.col == 1 && strstr(d.msg, "over the limit"),
+               "file over 1 MiB: %d %s", r, d.msg);
+        free(buf);
+
+        /* Many keys: duplicate detection stays fast and finds the first duplicate. */
+        FILE *f;
+        char *big = NULL;
+        size_t bigsize = 0;
+        f = open_memstream(&big, &bigsize);
+        fputs("env:\n", f);
+        for (int i = 0; i < 40000; i++)
+                fprintf(f, "  K%d: v\n", i);
+        fputs("  K123: again\n", f);
+        fclose(f);
+        r = recipe_parse(big, bigsize, "keys.yaml", &rc, &d);
+        tap_ok(r == -XB_E_RECIPE_SYNTAX && d.line == 40002 && d.col == 3 && strstr(d.msg, "first defined at line 125"),
+               "duplicate among 40000 keys: %u:%u %s", d.line, d.col, d.msg);
+        free(big);
+}
+
+static void test_good_recipe(void) {
+        static const char yaml[] = GOOD_HEAD
+                "    install_as: demo-bin\n"
+                "    expect:\n"
+                "      static: true\n"
+                "      runs:\n"
+                "        - [--version]\n"
+                "        - [daemon, --help, '']\n"
+                "toolchain: go\n"
+                "kconfig: docker-1.10\n"
+                "build_deps: [golang-go, 'libsqlite3-dev:armhf']\n"
+                "env:\n"
+                "  GOARM: 7\n"
+                "  EMPTY: ''\n"
+                "  LIT: \"$$HOME and ${arch}\"\n"
+                "patches: [fix-build.patch]\n"
+                "strategies:\n"
+                "  cross: {env: {CC: \"${triplet}-gcc\"}}\n"
+                "  remote: {enabled: false}\n"
+                "  chroot:\n"
+                "    rootfs: archlinuxarm-armv7\n"
+                "    steps: [make native]\n"
+                "prefer: [chroot]\n"
+                "timeout: 900\n";
+        _cleanup_(recipe_freep) struct recipe *rc = NULL;
+        struct xb_diag d = {0};
+        int r;
+
+        r = recipe_parse(yaml, strlen(yaml), "/srv/recipes/demo.yaml", &rc, &d);
+        tap_ok(r == 0, "good recipe parses (%s:%u:%u: %s)", d.file, d.line, d.col, d.msg);
+        if (r < 0)
+                return;
+        tap_ok(streq(rc->name, "demo") && streq(rc->summary, "A demo"), "name and summary");
+        tap_ok(rc->n_arches == 2 && rc->arches[0] == XB_ARCH_ARMHF && rc->arches[1] == XB_ARCH_ARM64,
+               "arches in order");
+        tap_ok(rc->source.kind == SOURCE_GIT && streq(rc->source.ref, "v1.0") &&
+                       streq(rc->source.commit, "0123456789abcdef0123456789abcdef01234567") &&
+                       !rc->source.submodules,
+               "git source");
+        tap_ok(streq(rc->dir, "/srv/recipes"), "recipe dir from the file name");
+        tap_ok(streq(rc->rootfs, "debian-bookworm"), "default rootfs");
+        tap_ok(streq(rc->toolchain, "go") && rc->toolchain_pos.line == 18 && rc->toolchain_pos.col == 12,
+               "toolchain and its position");
+        tap_ok(strv_length(rc->build_deps) == 2 && streq(rc->build_deps[1], "libsqlite3-dev:armhf"),
+               "build_deps with an arch qualifier");
+        tap_ok(streq(strv_env_get(rc->env, "GOARM"), "7") && streq(strv_env_get(rc->env, "EMPTY"), "") &&
+                       streq(strv_env_get(rc->env, "LIT"), "$$HOME and ${arch}"),
+               "env keeps values unexpanded until planning");
+        tap_ok(rc->n_artifacts == 1 && streq(rc->artifacts[0].install_as, "demo-bin") &&
+                       rc->artifacts[0].expect.static_link == 1 &&
+                       strv_length(rc->artifacts[0].expect.runs[1]) == 3 &&
+                       streq(rc->artifacts[0].expect.runs[1][2], "") && !rc->artifacts[0].expect.runs[2] &&
+                       rc->artifacts[0].expect.timeout == RECIPE_DEFAULT_RUN_TIMEOUT,
+               "artifact with expectations");
+        tap_ok(rc->strategies[XB_STRATEGY_CROSS].set && rc->strategies[XB_STRATEGY_CROSS].enabled &&
+                       !rc->strategies[XB_STRATEGY_REMOTE].enabled &&
+                       !rc->strategies[XB_STRATEGY_QEMU_SYSTEM].set,
+               "strategy sections");
+        tap_ok(streq(rc->strategies[XB_STRATEGY_CHROOT].rootfs, "archlinuxarm-armv7") &&
+                       streq(rc->strategies[XB_STRATEGY_CHROOT].steps[0], "make native"),
+               "per-strategy rootfs and steps");
+        tap_ok(rc->n_prefer == 1 && rc->prefer[0] == XB_STRATEGY_CHROOT && rc->timeout == 900,
+               "prefer and timeout");
+        tap_ok(strv_length(rc->patches) == 1, "patches");
+}
+
+static void test_local_source_paths(void) {
+        static const char yaml[] = "name: demo\nsummary: s\narches: [armel]\nsource:\n  local: ../src/./x/\n"
+                                   "steps: [make]\nartifacts:\n  - path: a\n";
+        _cleanup_(recipe_freep) struct recipe *rc = NULL;
+        struct xb_diag d = {0};
+        int r = recipe_parse(yaml, strlen(yaml), "/srv/recipes/demo.yaml", &rc, &d);
+        tap_ok(r == 0 && streq(rc->source.path, "/srv/src/x"), "local source resolved against the recipe dir: %s",
+               r == 0 ? rc->source.path : d.msg);
+}
+
+int main(void) {
+        test_bad_inputs();
+        test_limits();
+        test_good_recipe();
+        test_local_source_paths();
+        return tap_done();
+}
