@@ -131,6 +131,15 @@ int cli_load_recipe(const struct catalog *c, const char *arg, struct recipe **re
         return 0;
 }
 
+/* "unknown KIND 'value' (did you mean 'x'?)" or "(known: ...)", as a usage error. */
+static int unknown_value(const char *kind, const char *value, const char *const *candidates,
+                         const char *known) {
+        const char *g = yd_did_you_mean(value, candidates);
+        if (g)
+                return cli_usage_error(NULL, "unknown %s '%s' (did you mean '%s'?)", kind, value, g);
+        return cli_usage_error(NULL, "unknown %s '%s' (known: %s)", kind, value, known);
+}
+
 int cli_pick_arch(const struct recipe *rc, const char *arg, enum xb_arch *ret) {
         enum xb_arch a;
 
@@ -139,12 +148,8 @@ int cli_pick_arch(const struct recipe *rc, const char *arg, enum xb_arch *ret) {
                 return 0;
         }
         a = arch_from_string(arg);
-        if (a < 0) {
-                const char *g = yd_did_you_mean(arg, arch_names());
-                return cli_usage_error(NULL, "unknown architecture '%s'%s%s%s", arg,
-                                       g ? " (did you mean '" : " (known: armhf, armel, arm64)",
-                                       g ? g : "", g ? "'?)" : "");
-        }
+        if (a < 0)
+                return unknown_value("architecture", arg, arch_names(), "armhf, armel, arm64");
         if (!recipe_supports_arch(rc, a)) {
                 char list[64] = "";
                 for (size_t i = 0; i < rc->n_arches; i++) {
@@ -167,12 +172,9 @@ int cli_pick_strategy(const char *arg, enum xb_strategy *ret) {
                 return 0;
         }
         s = strategy_from_string(arg);
-        if (s < 0) {
-                const char *g = yd_did_you_mean(arg, strategy_names());
-                return cli_usage_error(NULL, "unknown strategy '%s'%s%s%s", arg,
-                                       g ? " (did you mean '" : " (known: auto, cross, chroot, qemu-system, remote)",
-                                       g ? g : "", g ? "'?)" : "");
-        }
+        if (s < 0)
+                return unknown_value("strategy", arg, strategy_names(),
+                                     "auto, cross, chroot, qemu-system, remote");
         *ret = s;
         return 0;
 }

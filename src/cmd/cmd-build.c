@@ -6,8 +6,6 @@
 #include "core/log.h"
 #include "plan-load.h"
 
-static struct plan_args arg_plan;
-
 static const char usage[] =
         "Usage: xbuild build RECIPE [OPTIONS]\n"
         "       xbuild RECIPE [OPTIONS]\n"
@@ -17,24 +15,15 @@ static const char usage[] =
         "\n"
         "Options:\n" PLAN_HELP CLI_COMMON_HELP;
 
-static int handle(int c, const char *arg) {
-        return plan_args_option(&arg_plan, c, arg) > 0 ? 0 : -1;
-}
-
 int cmd_build(int argc, char **argv) {
-        static const struct option opts[] = {PLAN_LONG_OPTIONS, {0}};
         _cleanup_(recipe_freep) struct recipe *rc = NULL;
         _cleanup_(plan_freep) struct plan *p = NULL;
+        struct plan_args args;
         int r;
 
-        r = cli_parse(argc, argv, PLAN_SHORT, opts, usage, handle);
-        if (r <= 0)
-                return -r;
-        if (argc - r != 1)
-                return cli_usage_error("build", argc - r == 0 ? "missing RECIPE" : "too many arguments");
-        r = plan_load(&arg_plan, argv[r], &rc, &p);
+        r = plan_command(argc, argv, usage, &args, &rc, &p);
         if (r != 0)
-                return r;
+                return r == PLAN_DONE ? XB_EXIT_OK : r;
         if (p->chosen < 0) {
                 log_error("Cannot build '%s' for %s: %s", rc->name, arch_to_string(p->arch), p->reason);
                 log_info("Run 'xbuild plan %s --arch %s' to see what each strategy needs.", rc->name,

@@ -8,8 +8,6 @@
 #include "plan-load.h"
 #include "report/plan-json.h"
 
-static struct plan_args arg_plan;
-
 static const char usage[] =
         "Usage: xbuild plan RECIPE [OPTIONS]\n"
         "\n"
@@ -19,25 +17,16 @@ static const char usage[] =
         "\n"
         "Options:\n" PLAN_HELP CLI_COMMON_HELP;
 
-static int handle(int c, const char *arg) {
-        return plan_args_option(&arg_plan, c, arg) > 0 ? 0 : -1;
-}
-
 int cmd_plan(int argc, char **argv) {
-        static const struct option opts[] = {PLAN_LONG_OPTIONS, {0}};
         _cleanup_(recipe_freep) struct recipe *rc = NULL;
         _cleanup_(plan_freep) struct plan *p = NULL;
+        struct plan_args args;
         int r;
 
-        r = cli_parse(argc, argv, PLAN_SHORT, opts, usage, handle);
-        if (r <= 0)
-                return -r;
-        if (argc - r != 1)
-                return cli_usage_error("plan", argc - r == 0 ? "missing RECIPE" : "too many arguments");
-        r = plan_load(&arg_plan, argv[r], &rc, &p);
+        r = plan_command(argc, argv, usage, &args, &rc, &p);
         if (r != 0)
-                return r;
-        if (arg_plan.json) {
+                return r == PLAN_DONE ? XB_EXIT_OK : r;
+        if (args.json) {
                 json_object *j = plan_to_json(p);
                 if (!j)
                         return log_error_errno(-ENOMEM, "Failed to render the plan: %m"), XB_EXIT_BUILD_FAILED;

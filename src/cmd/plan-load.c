@@ -9,7 +9,9 @@
 #include "core/strv.h"
 #include "plan-load.h"
 
-int plan_args_option(struct plan_args *a, int c, const char *arg) {
+static struct plan_args arg_plan;
+
+static int plan_args_option(struct plan_args *a, int c, const char *arg) {
         switch (c) {
         case 'a':
                 a->arch = arg;
@@ -33,7 +35,11 @@ int plan_args_option(struct plan_args *a, int c, const char *arg) {
         }
 }
 
-int plan_load(const struct plan_args *a, const char *recipe_arg, struct recipe **ret_recipe,
+static int handle(int c, const char *arg) {
+        return plan_args_option(&arg_plan, c, arg) > 0 ? 0 : -1;
+}
+
+static int plan_load(const struct plan_args *a, const char *recipe_arg, struct recipe **ret_recipe,
               struct plan **ret_plan) {
         _cleanup_(catalog_freep) struct catalog *cat = NULL;
         _cleanup_(recipe_freep) struct recipe *rc = NULL;
@@ -72,6 +78,24 @@ int plan_load(const struct plan_args *a, const char *recipe_arg, struct recipe *
                 return log_error_errno(r, "Failed to plan '%s': %m", rc->name), XB_EXIT_BUILD_FAILED;
         *ret_recipe = TAKE_PTR(rc);
         return 0;
+}
+
+int plan_command(int argc, char **argv, const char *usage, struct plan_args *ret_args,
+                 struct recipe **ret_recipe, struct plan **ret_plan) {
+        static const struct option opts[] = {PLAN_LONG_OPTIONS, {0}};
+        int r;
+
+        r = cli_parse(argc, argv, PLAN_SHORT, opts, usage, handle);
+        if (r == 0)
+                return PLAN_DONE;
+        if (r < 0)
+                return -r;
+        if (argc - r != 1)
+                return cli_usage_error(argv[0], argc - r == 0 ? "missing RECIPE" : "too many arguments");
+        r = plan_load(&arg_plan, argv[r], ret_recipe, ret_plan);
+        if (r == 0)
+                *ret_args = arg_plan;
+        return r;
 }
 
 static void print_list(const char *title, char *const *l) {

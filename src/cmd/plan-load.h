@@ -26,10 +26,11 @@ struct plan_args {
         "  -o, --out-dir=DIR     Where artifacts go (default: out)\n"                              \
         "      --json            Machine-readable output\n"
 
-/* 1 when c was a planning option, 0 when not. */
-int plan_args_option(struct plan_args *a, int c, const char *arg);
-/* Loads, checks and plans; returns 0 or an exit code (already reported). */
-int plan_load(const struct plan_args *a, const char *recipe_arg, struct recipe **ret_recipe,
-              struct plan **ret_plan);
+/* The shared front of 'plan' and 'build': parses the options and the one RECIPE, loads and
+ * checks it and its toolchain, and plans. Returns 0 with both set; PLAN_DONE when --help was
+ * printed; or an exit code, already reported. */
+#define PLAN_DONE (-1)
+int plan_command(int argc, char **argv, const char *usage, struct plan_args *ret_args,
+                 struct recipe **ret_recipe, struct plan **ret_plan);
 /* Human-readable plan on stdout. */
 void plan_print(const struct plan *p);

@@ -90,7 +90,7 @@ static int parse_option(const struct ynode *n, const char *what, struct kconfig_
         int r;
 
         o->module_ok = true;
-        if ((r = yd_expect_map(n, what, d)) < 0 || (r = yd_check_keys(n, what, keys, d)) < 0)
+        if ((r = yd_mapping(n, what, keys, d)) < 0)
                 return r;
         (void) snprintf(sub, sizeof sub, "%s.name", what);
         if ((r = yd_require(n, what, "name", &v, d)) < 0 || (r = yd_string(v, sub, &o->name, d)) < 0)
@@ -150,8 +150,7 @@ static int profile_from_tree(const struct ynode *root, struct kconfig_profile *p
         char what[64], sub[96];
         int r;
 
-        if ((r = yd_expect_map(root, "profile", d)) < 0 ||
-            (r = yd_check_keys(root, "kconfig profile", keys, d)) < 0)
+        if ((r = yd_mapping(root, "kconfig profile", keys, d)) < 0)
                 return r;
         if ((r = yd_require(root, "kconfig profile", "name", &v, d)) < 0 ||
             (r = schema_name(v, "name", &p->name, d)) < 0)
@@ -170,7 +169,7 @@ static int profile_from_tree(const struct ynode *root, struct kconfig_profile *p
                 struct kconfig_group *grp = &p->groups[p->n_groups++];
 
                 (void) snprintf(what, sizeof what, "groups[%zu]", g);
-                if ((r = yd_expect_map(gn, what, d)) < 0 || (r = yd_check_keys(gn, what, gkeys, d)) < 0)
+                if ((r = yd_mapping(gn, what, gkeys, d)) < 0)
                         return r;
                 (void) snprintf(sub, sizeof sub, "%s.name", what);
                 const struct ynode *nn;

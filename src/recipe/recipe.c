@@ -104,10 +104,7 @@ static int parse_source(const struct ynode *n, const char *dir, struct recipe_so
         const struct ynode *kind_node = NULL, *v;
         int r, kinds = 0;
 
-        r = yd_expect_map(n, "source", d);
-        if (r < 0)
-                return r;
-        r = yd_check_keys(n, "source", keys, d);
+        r = yd_mapping(n, "source", keys, d);
         if (r < 0)
                 return r;
         for (int k = 0; k < _SOURCE_KIND_MAX; k++)
@@ -255,10 +252,7 @@ static int parse_expect(const struct ynode *n, const char *what, struct recipe_e
         bool b;
         int r;
 
-        r = yd_expect_map(n, what, d);
-        if (r < 0)
-                return r;
-        r = yd_check_keys(n, what, keys, d);
+        r = yd_mapping(n, what, keys, d);
         if (r < 0)
                 return r;
         if ((v = ynode_get(n, "static"))) {
@@ -302,10 +296,7 @@ static int parse_artifacts(const struct ynode *n, struct recipe *rc, struct xb_d
                 art->expect.static_link = -1;
                 art->expect.timeout = RECIPE_DEFAULT_RUN_TIMEOUT;
                 (void) snprintf(what, sizeof what, "artifacts[%zu]", i);
-                r = yd_expect_map(a, what, d);
-                if (r < 0)
-                        return r;
-                r = yd_check_keys(a, what, keys, d);
+                r = yd_mapping(a, what, keys, d);
                 if (r < 0)
                         return r;
                 (void) snprintf(sub, sizeof sub, "%s.path", what);
@@ -358,10 +349,7 @@ static int parse_strategy(const struct ynode *n, const char *name, struct recipe
         (void) snprintf(what, sizeof what, "strategies.%s", name);
         s->set = true;
         s->enabled = true;
-        r = yd_expect_map(n, what, d);
-        if (r < 0)
-                return r;
-        r = yd_check_keys(n, what, keys, d);
+        r = yd_mapping(n, what, keys, d);
         if (r < 0)
                 return r;
         if ((v = ynode_get(n, "enabled"))) {
@@ -396,10 +384,7 @@ static int parse_strategy(const struct ynode *n, const char *name, struct recipe
 static int parse_strategies(const struct ynode *n, struct recipe *rc, struct xb_diag *d) {
         int r;
 
-        r = yd_expect_map(n, "strategies", d);
-        if (r < 0)
-                return r;
-        r = yd_check_keys(n, "strategies", strategy_names(), d);
+        r = yd_mapping(n, "strategies", strategy_names(), d);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n->n; i++) {
@@ -451,10 +436,7 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
         const struct ynode *v;
         int r;
 
-        r = yd_expect_map(root, "recipe", d);
-        if (r < 0)
-                return r;
-        r = yd_check_keys(root, "recipe", keys, d);
+        r = yd_mapping(root, "recipe", keys, d);
         if (r < 0)
                 return r;
 

@@ -75,8 +75,7 @@ static int parse_debootstrap(const struct ynode *n, struct rootfs_def *rf, struc
         const struct ynode *v;
         int r;
 
-        if ((r = yd_expect_map(n, "debootstrap", d)) < 0 ||
-            (r = yd_check_keys(n, "debootstrap", keys, d)) < 0)
+        if ((r = yd_mapping(n, "debootstrap", keys, d)) < 0)
                 return r;
         if ((r = schema_require_string(n, "debootstrap", "suite", &rf->suite, d)) < 0)
                 return r;
@@ -127,8 +126,7 @@ static int parse_tarballs(const struct ynode *n, struct rootfs_def *rf, struct x
         char what[64];
         int r;
 
-        if ((r = yd_expect_map(n, "tarball", d)) < 0 ||
-            (r = yd_check_keys(n, "tarball", arch_names(), d)) < 0)
+        if ((r = yd_mapping(n, "tarball", arch_names(), d)) < 0)
                 return r;
         for (size_t i = 0; i < n->n; i++) {
                 const struct ynode *k = n->keys[i], *t = n->items[i], *v;
@@ -138,7 +136,7 @@ static int parse_tarballs(const struct ynode *n, struct rootfs_def *rf, struct x
                 (void) snprintf(what, sizeof what, "tarball.%s", k->value);
                 if (!rootfs_def_supports_arch(rf, a))
                         return yd_error(d, k, "'%s' is not in this rootfs's arches", what);
-                if ((r = yd_expect_map(t, what, d)) < 0 || (r = yd_check_keys(t, what, keys, d)) < 0)
+                if ((r = yd_mapping(t, what, keys, d)) < 0)
                         return r;
                 tb->set = true;
                 if ((r = schema_require_string(t, what, "url", &tb->url, d)) < 0)
@@ -169,8 +167,7 @@ static int rootfs_from_tree(const struct ynode *root, struct rootfs_def *rf, str
         const struct ynode *v;
         int r, i;
 
-        if ((r = yd_expect_map(root, "rootfs", d)) < 0 ||
-            (r = yd_check_keys(root, "rootfs definition", keys, d)) < 0)
+        if ((r = yd_mapping(root, "rootfs definition", keys, d)) < 0)
                 return r;
         if ((r = yd_require(root, "rootfs definition", "name", &v, d)) < 0 ||
             (r = schema_name(v, "name", &rf->name, d)) < 0)

@@ -37,7 +37,7 @@ static int parse_arch_entry(const struct ynode *n, const char *what, struct tool
         char sub[96];
         int r;
 
-        if ((r = yd_expect_map(n, what, d)) < 0 || (r = yd_check_keys(n, what, keys, d)) < 0)
+        if ((r = yd_mapping(n, what, keys, d)) < 0)
                 return r;
         ta->set = true;
         (void) snprintf(sub, sizeof sub, "%s.packages", what);
@@ -60,8 +60,7 @@ static int toolchain_from_tree(const struct ynode *root, struct toolchain *t, st
         char what[64];
         int r;
 
-        if ((r = yd_expect_map(root, "toolchain", d)) < 0 ||
-            (r = yd_check_keys(root, "toolchain", keys, d)) < 0)
+        if ((r = yd_mapping(root, "toolchain", keys, d)) < 0)
                 return r;
         if ((r = yd_require(root, "toolchain", "name", &v, d)) < 0 ||
             (r = schema_name(v, "name", &t->name, d)) < 0)
@@ -87,8 +86,7 @@ static int toolchain_from_tree(const struct ynode *root, struct toolchain *t, st
         } else if (!(t->env = calloc(1, sizeof(char *))))
                 return -ENOMEM;
         if ((r = yd_require(root, "toolchain", "arches", &v, d)) < 0 ||
-            (r = yd_expect_map(v, "arches", d)) < 0 ||
-            (r = yd_check_keys(v, "arches", arch_names(), d)) < 0)
+            (r = yd_mapping(v, "arches", arch_names(), d)) < 0)
                 return r;
         if (v->n == 0)
                 return yd_error(d, v, "'arches' must describe at least one architecture");

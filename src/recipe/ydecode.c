@@ -93,6 +93,14 @@ int yd_check_keys(const struct ynode *map, const char *what, const char *const *
         return 0;
 }
 
+int yd_mapping(const struct ynode *n, const char *what, const char *const *allowed,
+               struct xb_diag *d) {
+        int r = yd_expect_map(n, what, d);
+        if (r < 0)
+                return r;
+        return yd_check_keys(n, what, allowed, d);
+}
+
 int yd_require(const struct ynode *map, const char *what, const char *key,
                const struct ynode **ret, struct xb_diag *d) {
         const struct ynode *n = ynode_get(map, key);

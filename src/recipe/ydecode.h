@@ -18,6 +18,9 @@ int yd_expect_map(const struct ynode *n, const char *what, struct xb_diag *d);
 /* Unknown keys are errors with a did-you-mean from allowed (NULL-terminated). */
 int yd_check_keys(const struct ynode *map, const char *what, const char *const *allowed,
                   struct xb_diag *d);
+/* Both of the above: a mapping whose keys are all in allowed. */
+int yd_mapping(const struct ynode *n, const char *what, const char *const *allowed,
+               struct xb_diag *d);
 /* A required key: missing is an error at the mapping's position. */
 int yd_require(const struct ynode *map, const char *what, const char *key,
                const struct ynode **ret, struct xb_diag *d);

@@ -132,14 +132,23 @@ struct builder {
         size_t depth;
         struct ynode *root;
         struct span *block_spans; /* literal/folded scalars: their lines may hold tabs */
-        size_t n_spans;
+        size_t n_spans, spans_cap;
         unsigned documents;
 };
 
+/* Block scalars arrive in document order and never overlap: binary search, so a hostile file
+ * of many block scalars full of tabs stays linear-logarithmic. */
 static bool in_block_scalar(const struct builder *b, size_t idx) {
-        for (size_t i = 0; i < b->n_spans; i++)
-                if (idx >= b->block_spans[i].start && idx < b->block_spans[i].end)
+        size_t lo = 0, hi = b->n_spans;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (idx < b->block_spans[mid].start)
+                        hi = mid;
+                else if (idx >= b->block_spans[mid].end)
+                        lo = mid + 1;
+                else
                         return true;
+        }
         return false;
 }
 
@@ -369,12 +378,17 @@ static int handle_event(struct builder *b, const yaml_event_t *ev, struct xb_dia
                 n->len = ev->data.scalar.length;
                 n->style = style_of(ev->data.scalar.style);
                 if (n->style == YSTYLE_LITERAL || n->style == YSTYLE_FOLDED) {
-                        struct span *s = realloc(b->block_spans, (b->n_spans + 1) * sizeof *s);
-                        if (!s) {
-                                ynode_free(n);
-                                return -ENOMEM;
+                        if (b->n_spans == b->spans_cap) {
+                                size_t cap = b->spans_cap ? b->spans_cap * 2 : 8;
+                                struct span *sp = realloc(b->block_spans, cap * sizeof *sp);
+                                if (!sp) {
+                                        ynode_free(n);
+                                        return -ENOMEM;
+                                }
+                                b->block_spans = sp;
+                                b->spans_cap = cap;
                         }
-                        b->block_spans = s;
+                        struct span *s = b->block_spans;
                         s[b->n_spans++] = (struct span){ev->start_mark.index, ev->end_mark.index};
                 }
                 return attach(b, n, d);

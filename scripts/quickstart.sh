@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# xbuild quick start, as root on Debian 12:
+#   scripts/quickstart.sh demo   install what is needed, build xbuild, run the demo
+#   scripts/quickstart.sh test   install what is needed, build, run the whole test suite
+# Builds go to build/ (and build-sanitize/, build-clang/ for the tests); nothing is installed
+# outside apt's packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-}
+case "$mode" in
+demo | test) ;;
+*)
+        echo "usage: $0 demo|test" >&2
+        exit 2
+        ;;
+esac
+
+packages=(meson ninja-build pkg-config gcc libc6-dev libyaml-dev libcurl4-openssl-dev
+        libarchive-dev libgit2-dev libssl-dev libjson-c-dev)
+[ "$mode" = test ] && packages+=(clang jq)
+
+missing=()
+for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+        if [ "$(id -u)" -ne 0 ]; then
+                echo "quickstart: missing packages: ${missing[*]}; run as root or install them" >&2
+                exit 4
+        fi
+        echo "quickstart: installing ${missing[*]}" >&2
+        apt-get update -q >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+fi
+
+# setup DIR ARGS...: configure once, reconfigure when the options changed.
+setup() {
+        local dir=$1
+        shift
+        if [ -f "$dir/build.ninja" ]; then
+                meson setup --reconfigure "$dir" "$@" >/dev/null
+        else
+                meson setup "$dir" "$@" >/dev/null
+        fi
+        ninja -C "$dir" >/dev/null
+}
+
+setup build -Dwerror=true
+
+if [ "$mode" = demo ]; then
+        echo "quickstart: xbuild plan tiny-engine --arch armhf" >&2
+        exec build/xbuild plan tiny-engine --arch armhf
+fi
+
+# The suite runs twice: the gcc build, and a clang build under ASan+UBSan that also builds the
+# libFuzzer target and gives it a short, seeded run.
+CC=clang setup build-clang -Dwerror=true -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
+
+status=0
+export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+for dir in build build-clang; do
+        echo "quickstart: meson test -C $dir" >&2
+        meson test -C "$dir" --print-errorlogs || status=1
+done
+
+fuzz_log=build-clang/fuzz-recipe.log
+mkdir -p build-clang/fuzz-work
+if build-clang/tests/fuzz-recipe -seed=1 -max_total_time=20 -max_len=4096 \
+        build-clang/fuzz-work tests/fuzz/corpus recipes >"$fuzz_log" 2>&1; then
+        fuzz_result=OK
+else
+        fuzz_result=FAIL
+        status=1
+        tail -30 "$fuzz_log" >&2
+fi
+
+# One closing line for CI, counted from meson's own results.
+passed=0 failed=0 skipped=0
+for dir in build build-clang; do
+        log=$dir/meson-logs/testlog.json
+        [ -f "$log" ] || continue
+        passed=$((passed + $(jq -s '[.[] | select(.result == "OK" or .result == "EXPECTEDFAIL")] | length' "$log")))
+        failed=$((failed + $(jq -s '[.[] | select(.result == "FAIL" or .result == "ERROR" or .result == "TIMEOUT" or .result == "UNEXPECTEDPASS")] | length' "$log")))
+        skipped=$((skipped + $(jq -s '[.[] | select(.result == "SKIP")] | length' "$log")))
+done
+if [ "$fuzz_result" = OK ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
