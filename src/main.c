@@ -21,6 +21,9 @@ static const struct verb verbs[] = {
         {"plan", cmd_plan, "Show which strategy would build a recipe, why, and what it would run"},
         {"show", cmd_show, "Show a recipe as xbuild resolved it"},
         {"list", cmd_list, "List recipes, rootfs definitions, toolchains and kconfig profiles"},
+        {"fetch", cmd_fetch, "Fetch and verify a recipe's source, a rootfs tarball or a URL"},
+        {"cache", cmd_cache, "List, verify or prune the download cache"},
+        {"unpack", cmd_unpack, "Extract a tarball or .deb safely"},
 };
 
 static void usage(FILE *f) {

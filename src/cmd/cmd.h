@@ -14,6 +14,9 @@ int cmd_build(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
+int cmd_unpack(int argc, char **argv);
 
 /* Options every verb accepts, before or after the verb. */
 enum {

@@ -15,6 +15,15 @@ static const char *const xb_error_text[_XB_E_MAX - XB_E_BASE] = {
         [XB_E_HTTP_STATUS - XB_E_BASE] = "HTTP error status",
         [XB_E_NOT_AVAILABLE - XB_E_BASE] = "Not available on this host",
         [XB_E_TIMEOUT - XB_E_BASE] = "Timed out",
+        [XB_E_FETCH - XB_E_BASE] = "Transfer failed",
+        [XB_E_FETCH_SCHEME - XB_E_BASE] = "URL scheme not allowed",
+        [XB_E_TOO_LARGE - XB_E_BASE] = "Over the size limit",
+        [XB_E_UNPINNED - XB_E_BASE] = "No pinned sha256",
+        [XB_E_ARCHIVE_UNSAFE - XB_E_BASE] = "Unsafe archive entry",
+        [XB_E_ARCHIVE - XB_E_BASE] = "Unreadable archive",
+        [XB_E_GIT - XB_E_BASE] = "Git operation failed",
+        [XB_E_GIT_PIN - XB_E_BASE] = "Ref does not match the pinned commit",
+        [XB_E_PATCH - XB_E_BASE] = "Patch does not apply",
 };
 
 const char *xb_strerror(int r) {
@@ -36,6 +45,13 @@ int xb_exit_code_for(int r) {
         case XB_E_NOT_FOUND:
         case XB_E_USAGE:
         case XB_E_CHECKSUM:
+        case XB_E_FETCH_SCHEME:
+        case XB_E_TOO_LARGE:
+        case XB_E_UNPINNED:
+        case XB_E_ARCHIVE_UNSAFE:
+        case XB_E_ARCHIVE:
+        case XB_E_GIT_PIN:
+        case XB_E_PATCH:
         case ENOENT:
         case EINVAL:
         case EISDIR:

@@ -15,6 +15,15 @@ enum xb_error {
         XB_E_HTTP_STATUS,
         XB_E_NOT_AVAILABLE, /* the host lacks what is needed */
         XB_E_TIMEOUT,
+        XB_E_FETCH,          /* a transfer failed (network, server, truncated) */
+        XB_E_FETCH_SCHEME,   /* a URL or redirect to a scheme we refuse */
+        XB_E_TOO_LARGE,      /* a download or archive over its size limit */
+        XB_E_UNPINNED,       /* a download without a pinned digest */
+        XB_E_ARCHIVE_UNSAFE, /* an archive entry that would escape or is refused */
+        XB_E_ARCHIVE,        /* an archive that cannot be read */
+        XB_E_GIT,            /* a git operation failed */
+        XB_E_GIT_PIN,        /* a ref does not resolve to the pinned commit */
+        XB_E_PATCH,          /* a patch does not apply */
         _XB_E_MAX,
 };
 

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "copy.h"
+#include "core/errors.h"
+#include "core/macro.h"
+#include "core/path.h"
+#include "core/rm-rf.h"
+
+static int copy_entries(struct archive *rd, struct archive *wr, const char *src, const char *partial,
+                        char *msg, unsigned msg_size) {
+        size_t sl = strlen(src);
+
+        for (;;) {
+                struct archive_entry *e = archive_entry_new();
+                int r;
+                if (!e)
+                        return -ENOMEM;
+                r = archive_read_next_header2(rd, e);
+                if (r == ARCHIVE_EOF) {
+                        archive_entry_free(e);
+                        return 0;
+                }
+                if (r < ARCHIVE_WARN) {
+                        (void) snprintf(msg, msg_size, "%s", archive_error_string(rd) ?: "cannot read");
+                        archive_entry_free(e);
+                        return -XB_E_ARCHIVE;
+                }
+                (void) archive_read_disk_descend(rd);
+                const char *p = archive_entry_pathname(e);
+                /* Re-root every name from SRC/... to PARTIAL/... */
+                _cleanup_free_ char *np = NULL, *nl = NULL;
+                const char *rel = p + MIN(strlen(p), sl);
+                if (asprintf(&np, "%s%s", partial, rel) < 0) {
+                        archive_entry_free(e);
+                        return -ENOMEM;
+                }
+                archive_entry_copy_pathname(e, np);
+                const char *hl = archive_entry_hardlink(e);
+                if (hl) {
+                        if (asprintf(&nl, "%s%s", partial, hl + MIN(strlen(hl), sl)) < 0) {
+                                archive_entry_free(e);
+                                return -ENOMEM;
+                        }
+                        archive_entry_copy_hardlink(e, nl);
+                }
+                r = archive_write_header(wr, e);
+                if (r >= ARCHIVE_WARN && archive_entry_size(e) > 0 && !hl) {
+                        const void *buf;
+                        size_t size;
+                        la_int64_t off;
+                        while ((r = archive_read_data_block(rd, &buf, &size, &off)) == ARCHIVE_OK)
+                                if (archive_write_data_block(wr, buf, size, off) < ARCHIVE_WARN) {
+                                        r = ARCHIVE_FATAL;
+                                        break;
+                                }
+                        if (r == ARCHIVE_EOF)
+                                r = ARCHIVE_OK;
+                }
+                if (r >= ARCHIVE_WARN)
+                        r = archive_write_finish_entry(wr);
+                archive_entry_free(e);
+                if (r < ARCHIVE_WARN) {
+                        (void) snprintf(msg, msg_size, "'%s': %s", p, archive_error_string(wr) ?: archive_error_string(rd) ?: "cannot copy");
+                        return -XB_E_ARCHIVE;
+                }
+        }
+}
+
+int archive_copy_tree(const char *src_arg, const char *dest, char *msg, unsigned msg_size) {
+        _cleanup_free_ char *partial = NULL, *src = path_normalize(src_arg);
+        struct archive *rd = NULL, *wr = NULL;
+        int r;
+
+        if (!src)
+                return -ENOMEM;
+        if (!path_is_dir(src)) {
+                (void) snprintf(msg, msg_size, "'%s' is not a directory", src);
+                return -ENOTDIR;
+        }
+        if (path_exists(dest))
+                return -EEXIST;
+        if (asprintf(&partial, "%s.partial-%d", dest, (int) getpid()) < 0)
+                return -ENOMEM;
+        (void) rm_rf(partial);
+
+        rd = archive_read_disk_new();
+        wr = archive_write_disk_new();
+        if (!rd || !wr) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        /* Physical walk: a symlink is copied as a link, never followed out of the tree. */
+        (void) archive_read_disk_set_symlink_physical(rd);
+        (void) archive_read_disk_set_behavior(rd, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
+        (void) archive_write_disk_set_options(wr, ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
+                                                          ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+        if (archive_read_disk_open(rd, src) != ARCHIVE_OK) {
+                (void) snprintf(msg, msg_size, "%s", archive_error_string(rd) ?: "cannot open");
+                r = -XB_E_ARCHIVE;
+                goto finish;
+        }
+        r = copy_entries(rd, wr, src, partial, msg, msg_size);
+        if (r >= 0 && archive_write_close(wr) != ARCHIVE_OK) {
+                (void) snprintf(msg, msg_size, "%s", archive_error_string(wr) ?: "cannot finish");
+                r = -XB_E_ARCHIVE;
+        }
+        if (r >= 0 && rename(partial, dest) < 0)
+                r = -errno;
+finish:
+        if (rd)
+                (void) archive_read_free(rd);
+        if (wr)
+                (void) archive_write_free(wr);
+        if (r < 0)
+                (void) rm_rf(partial);
+        return r;
+}

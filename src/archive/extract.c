@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/errors.h"
+#include "core/macro.h"
+#include "core/path.h"
+#include "core/rm-rf.h"
+#include "extract.h"
+
+#define DEFAULT_MAX_ENTRIES 4000000ULL
+#define DEFAULT_MAX_BYTES (256ULL << 30)
+
+static void archive_freep(struct archive **a) {
+        if (*a)
+                (void) archive_read_free(*a);
+}
+
+static void archive_write_freep(struct archive **a) {
+        if (*a)
+                (void) archive_write_free(*a);
+}
+
+bool archive_member_name_safe(const char *name) {
+        while (name[0] == '.' && name[1] == '/')
+                name += 2;
+        if (*name == 0)
+                return true; /* "./" itself: the top directory */
+        return path_is_safe_relative(name);
+}
+
+/* Drops n leading components; NULL when nothing is left (the entry is skipped). */
+static const char *strip(const char *p, unsigned n) {
+        for (unsigned i = 0; i < n; i++) {
+                while (p[0] == '.' && p[1] == '/')
+                        p += 2;
+                const char *s = strchr(p, '/');
+                if (!s)
+                        return NULL;
+                while (*s == '/')
+                        s++;
+                p = s;
+        }
+        return *p ? p : NULL;
+}
+
+static int refuse(struct extract_result *res, const char *entry, const char *fmt, ...) _printf_(3, 4);
+static int refuse(struct extract_result *res, const char *entry, const char *fmt, ...) {
+        va_list ap;
+        (void) snprintf(res->entry, sizeof res->entry, "%s", entry);
+        va_start(ap, fmt);
+        (void) vsnprintf(res->msg, sizeof res->msg, fmt, ap);
+        va_end(ap);
+        return -XB_E_ARCHIVE_UNSAFE;
+}
+
+/* Checks one entry and strips its leading components before libarchive writes it, relative to
+ * the tree (our cwd during the extraction). */
+static int prepare_entry(struct archive_entry *e, int rootfd, const struct extract_opts *o,
+                         struct extract_result *res, bool *ret_skip) {
+        const char *name = archive_entry_pathname(e), *link = archive_entry_hardlink(e);
+        _cleanup_free_ char *sname_copy = NULL, *slink_copy = NULL;
+
+        *ret_skip = false;
+        if (!name)
+                return refuse(res, "(unnamed)", "%s", "an entry without a name");
+        if (!archive_member_name_safe(name))
+                return refuse(res, name, "%s", "path is absolute or contains '..'");
+        if (link && !archive_member_name_safe(link))
+                return refuse(res, name, "hard link to '%s' points outside the tree", link);
+
+        const char *sname = strip(name, o->strip_components);
+        const char *slink = link ? strip(link, o->strip_components) : NULL;
+        if (!sname || (link && !slink)) {
+                *ret_skip = true;
+                return 0;
+        }
+        if (link) {
+                /* A hard link onto a symlink that also carries data would write through it. */
+                struct stat st;
+                while (slink[0] == '.' && slink[1] == '/')
+                        slink += 2;
+                if (fstatat(rootfd, slink, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+                        return refuse(res, name, "hard link onto the symlink '%s'", link);
+                if (!(slink_copy = strdup(slink)))
+                        return -ENOMEM;
+                archive_entry_copy_hardlink(e, slink_copy);
+        }
+        if (!(sname_copy = strdup(sname)))
+                return -ENOMEM;
+        archive_entry_copy_pathname(e, sname_copy);
+        return 0;
+}
+
+static int extract_entries(struct archive *a, struct archive *w, int rootfd,
+                           const struct extract_opts *o, uint64_t total, struct extract_result *res);
+
+/* libarchive resolves names against the cwd, and checks every component for symlinks: the
+ * tree itself must be the cwd, or a symlink above it (a /home -> /var/home) would be refused.
+ * xbuild is single-threaded; the previous cwd is restored on every path. */
+static int extract_stream(struct archive *a, const char *root, const struct extract_opts *o,
+                          uint64_t total, struct extract_result *res) {
+        _cleanup_(archive_write_freep) struct archive *w = archive_write_disk_new();
+        _cleanup_close_ int rootfd = -EBADF, cwd = -EBADF;
+        int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
+                    ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+                    ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
+                    ARCHIVE_EXTRACT_SPARSE;
+        int r;
+
+        if (!w)
+                return -ENOMEM;
+        if (o->keep_owner)
+                flags |= ARCHIVE_EXTRACT_OWNER;
+        (void) archive_write_disk_set_options(w, flags);
+        rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0 || cwd < 0)
+                return -errno;
+        if (fchdir(rootfd) < 0)
+                return -errno;
+        r = extract_entries(a, w, rootfd, o, total, res);
+        if (r >= 0 && archive_write_close(w) != ARCHIVE_OK) {
+                (void) snprintf(res->msg, sizeof res->msg, "%s", archive_error_string(w) ?: "cannot finish");
+                r = -XB_E_ARCHIVE;
+        }
+        if (fchdir(cwd) < 0 && r >= 0)
+                r = -errno;
+        return r;
+}
+
+static int extract_entries(struct archive *a, struct archive *w, int rootfd,
+                           const struct extract_opts *o, uint64_t total, struct extract_result *res) {
+        uint64_t max_entries = o->max_entries ? o->max_entries : DEFAULT_MAX_ENTRIES;
+        uint64_t max_bytes = o->max_bytes ? o->max_bytes : DEFAULT_MAX_BYTES;
+
+        for (;;) {
+                struct archive_entry *e;
+                bool skip;
+                int r = archive_read_next_header(a, &e);
+                if (r == ARCHIVE_EOF)
+                        break;
+                if (r < ARCHIVE_WARN) {
+                        (void) snprintf(res->msg, sizeof res->msg, "%s", archive_error_string(a) ?: "cannot read the archive");
+                        return -XB_E_ARCHIVE;
+                }
+                if (++res->entries > max_entries) {
+                        (void) snprintf(res->msg, sizeof res->msg, "more than %llu entries", (unsigned long long) max_entries);
+                        return -XB_E_TOO_LARGE;
+                }
+                if (archive_entry_size_is_set(e))
+                        res->bytes += (uint64_t) MAX(archive_entry_size(e), 0);
+                if (res->bytes > max_bytes) {
+                        (void) snprintf(res->msg, sizeof res->msg, "more than %llu bytes unpacked", (unsigned long long) max_bytes);
+                        return -XB_E_TOO_LARGE;
+                }
+                char name[512];
+                (void) snprintf(name, sizeof name, "%s", archive_entry_pathname(e) ?: "");
+                r = prepare_entry(e, rootfd, o, res, &skip);
+                if (r < 0)
+                        return r;
+                if (skip)
+                        continue;
+                r = archive_read_extract2(a, e, w);
+                if (r < ARCHIVE_WARN) {
+                        const char *err = archive_error_string(w) ?: archive_error_string(a);
+                        (void) snprintf(res->entry, sizeof res->entry, "%s", name);
+                        (void) snprintf(res->msg, sizeof res->msg, "%s", err ?: "cannot extract");
+                        /* libarchive's own refusals (symlink traversal, '..'): unsafe, not broken. */
+                        if (err && (strstr(err, "symlink") || strstr(err, "..") || strstr(err, "absolute")))
+                                return -XB_E_ARCHIVE_UNSAFE;
+                        return -XB_E_ARCHIVE;
+                }
+                if (o->progress)
+                        o->progress(o->userdata, res->entries, (uint64_t) archive_filter_bytes(a, -1), total);
+        }
+        return 0;
+}
+
+/* Creates DEST.partial-PID, runs fn, renames on success, removes on failure. */
+static int extract_into(const char *dest, int (*fn)(const char *root, void *u), void *u) {
+        _cleanup_free_ char *partial = NULL;
+        int r;
+
+        if (path_exists(dest))
+                return -EEXIST;
+        if (asprintf(&partial, "%s.partial-%d", dest, (int) getpid()) < 0)
+                return -ENOMEM;
+        (void) rm_rf(partial); /* a leftover of a killed run with our recycled pid */
+        if (mkdir(partial, 0755) < 0)
+                return -errno;
+        r = fn(partial, u);
+        if (r >= 0 && rename(partial, dest) < 0)
+                r = -errno;
+        if (r < 0)
+                (void) rm_rf(partial);
+        return r;
+}
+
+struct file_job {
+        const char *path;
+        const struct extract_opts *o;
+        struct extract_result *res;
+        bool deb;
+};
+
+static struct archive *open_reader(const char *path, bool raw_formats, int *ret_err, struct extract_result *res) {
+        struct archive *a = archive_read_new();
+        if (!a) {
+                *ret_err = -ENOMEM;
+                return NULL;
+        }
+        (void) archive_read_support_filter_all(a);
+        if (raw_formats)
+                (void) archive_read_support_format_ar(a);
+        else
+                (void) archive_read_support_format_all(a);
+        if (archive_read_open_filename(a, path, 1 << 20) != ARCHIVE_OK) {
+                (void) snprintf(res->msg, sizeof res->msg, "%s", archive_error_string(a) ?: "cannot open");
+                *ret_err = errno == ENOENT ? -ENOENT : -XB_E_ARCHIVE;
+                (void) archive_read_free(a);
+                return NULL;
+        }
+        return a;
+}
+
+/* The outer .deb feeds the inner tar through these. */
+static la_ssize_t deb_member_read(struct archive *inner, void *u, const void **buf) {
+        (void) inner;
+        size_t size;
+        la_int64_t off;
+        int r = archive_read_data_block(u, buf, &size, &off);
+        if (r == ARCHIVE_EOF)
+                return 0;
+        return r < ARCHIVE_OK ? -1 : (la_ssize_t) size;
+}
+
+static int run_file_job(const char *root, void *u) {
+        struct file_job *j = u;
+        _cleanup_(archive_freep) struct archive *a = NULL;
+        struct stat st;
+        uint64_t total = stat(j->path, &st) == 0 ? (uint64_t) st.st_size : 0;
+        int r = 0;
+
+        a = open_reader(j->path, j->deb, &r, j->res);
+        if (!a)
+                return r;
+        if (!j->deb)
+                return extract_stream(a, root, j->o, total, j->res);
+
+        for (;;) {
+                struct archive_entry *e;
+                r = archive_read_next_header(a, &e);
+                if (r == ARCHIVE_EOF) {
+                        (void) snprintf(j->res->msg, sizeof j->res->msg, "no data.tar member");
+                        return -XB_E_ARCHIVE;
+                }
+                if (r < ARCHIVE_WARN) {
+                        (void) snprintf(j->res->msg, sizeof j->res->msg, "%s", archive_error_string(a) ?: "not a Debian package");
+                        return -XB_E_ARCHIVE;
+                }
+                const char *n = archive_entry_pathname(e);
+                if (!n || !strneq(n, "data.tar", 8))
+                        continue;
+                _cleanup_(archive_freep) struct archive *inner = archive_read_new();
+                if (!inner)
+                        return -ENOMEM;
+                (void) archive_read_support_filter_all(inner);
+                (void) archive_read_support_format_tar(inner);
+                if (archive_read_open(inner, a, NULL, deb_member_read, NULL) != ARCHIVE_OK) {
+                        (void) snprintf(j->res->msg, sizeof j->res->msg, "%s", archive_error_string(inner) ?: "bad data member");
+                        return -XB_E_ARCHIVE;
+                }
+                return extract_stream(inner, root, j->o, total, j->res);
+        }
+}
+
+int archive_extract(const char *archive_path, const char *dest, const struct extract_opts *o,
+                    struct extract_result *res) {
+        struct file_job j = {.path = archive_path, .o = o, .res = res};
+        *res = (struct extract_result){0};
+        return extract_into(dest, run_file_job, &j);
+}
+
+int archive_extract_deb(const char *deb_path, const char *dest, const struct extract_opts *o,
+                        struct extract_result *res) {
+        struct file_job j = {.path = deb_path, .o = o, .res = res, .deb = true};
+        *res = (struct extract_result){0};
+        return extract_into(dest, run_file_job, &j);
+}

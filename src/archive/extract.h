@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Safe extraction with libarchive (tar in any compression it knows, and a .deb's data
+ * member). Owners (numeric, as a root file system needs), modes, times, xattrs, ACLs, device
+ * nodes and hard links are kept. Refused, naming the entry: absolute paths, '..' components,
+ * writing through a symlink, hard links out of the tree or onto a symlink. Absolute symlinks are
+ * kept as they are: legitimate in a rootfs, never followed by the extraction.
+ *
+ * The tree is written to a sibling "DEST.partial-PID" and renamed to DEST only when the whole
+ * archive extracted; on any failure the partial tree is removed. DEST must not exist. */
+
+struct extract_opts {
+        unsigned strip_components;
+        uint64_t max_entries; /* 0: 4,000,000 */
+        uint64_t max_bytes;   /* sum of entry sizes; 0: 256 GiB */
+        bool keep_owner;      /* restore uid/gid (needs root) */
+        void (*progress)(void *userdata, uint64_t entries, uint64_t read, uint64_t total);
+        void *userdata;
+};
+
+struct extract_result {
+        uint64_t entries;
+        uint64_t bytes;
+        char entry[512]; /* the entry at fault, when there is one */
+        char msg[512];
+};
+
+/* Returns 0, -XB_E_ARCHIVE_UNSAFE, -XB_E_ARCHIVE, -XB_E_TOO_LARGE, -EEXIST, -errno. */
+int archive_extract(const char *archive_path, const char *dest, const struct extract_opts *o,
+                    struct extract_result *res);
+/* The data.tar.* member of a Debian package. */
+int archive_extract_deb(const char *deb_path, const char *dest, const struct extract_opts *o,
+                        struct extract_result *res);
+
+/* Whether an archive member name stays inside the tree ("./" prefixes allowed). */
+bool archive_member_name_safe(const char *name);

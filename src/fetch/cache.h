@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/hash.h"
+#include "core/macro.h"
+
+/* The download cache, content-addressed:
+ *   ROOT/blobs/sha256/HEX   complete, verified files, read-only
+ *   ROOT/index/URLHASH      "sha256 HEX\nsize N\nurl URL\n": which URL gave which blob
+ *   ROOT/tmp/               partial downloads (kept for resuming) and files being written
+ *   ROOT/lock               one file; open-file-description locks on a byte per key, so
+ *                           processes sharing a cache never download the same thing twice
+ *   ROOT/git/URLHASH.git    bare mirrors of git sources
+ * A blob appears only by rename() of a verified, fsync'd file, so a crash at any point leaves
+ * either no blob or a whole one. */
+
+struct cache {
+        char *root;
+};
+
+/* Creates the layout below root when missing. */
+int cache_open(const char *root, struct cache **ret);
+struct cache *cache_free(struct cache *c);
+DEFINE_FREEP(struct cache, cache_free)
+
+char *cache_blob_path(const struct cache *c, const char *sha256);
+char *cache_sub(const struct cache *c, const char *sub, const char *name);
+bool cache_has_blob(const struct cache *c, const char *sha256);
+
+/* Exclusive lock for KEY (a byte of ROOT/lock chosen by KEY's hash; a rare collision only
+ * serialises two unrelated downloads). *ret_contended is set when another process held it and
+ * we waited. Returns the fd to close for unlocking; the lock dies with the process. */
+int cache_lock(const struct cache *c, const char *key, bool *ret_contended, int *ret_fd);
+/* The same without waiting: -EWOULDBLOCK while another process holds it. */
+int cache_try_lock(const struct cache *c, const char *key, int *ret_fd);
+
+/* Moves a verified file into the blob store: fsync, chmod 0444, rename, fsync the directory. */
+int cache_commit_blob(const struct cache *c, int fd, const char *tmp_path, const char *sha256);
+/* Records url -> digest (atomic replace). */
+int cache_record_url(const struct cache *c, const char *url, const char *sha256, uint64_t size);
+
+struct cache_entry {
+        char sha256[SHA256_HEX_LEN + 1];
+        uint64_t size;
+        char *url; /* NULL for a blob no index entry names */
+};
+
+/* Every blob, with the URL that brought it when known. */
+int cache_list(const struct cache *c, struct cache_entry **ret, size_t *ret_n);
+void cache_entries_free(struct cache_entry *e, size_t n);
+
+/* Writes data to path atomically: temp file beside it, fsync, rename, fsync the directory. */
+int write_file_atomic(const char *path, const void *data, size_t n, unsigned mode);
+/* fsync() of the directory holding path. */
+int fsync_parent(const char *path);

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/errors.h"
+#include "core/path.h"
+#include "fetch.h"
+
+void fetch_result_clear(struct fetch_result *r) {
+        free(r->path);
+        r->path = NULL;
+}
+
+bool fetch_url_allowed(const char *url) {
+        return strneq(url, "https://", 8) || strneq(url, "http://", 7) || strneq(url, "file://", 7);
+}
+
+static int hit(const struct cache *c, const char *sha256, struct fetch_result *res) {
+        struct stat st;
+        res->path = cache_blob_path(c, sha256);
+        if (!res->path)
+                return -ENOMEM;
+        if (stat(res->path, &st) < 0)
+                return -errno;
+        memcpy(res->sha256, sha256, SHA256_HEX_LEN + 1);
+        res->size = (uint64_t) st.st_size;
+        res->hit = true;
+        return 0;
+}
+
+int fetch_to_cache(const struct cache *c, const struct fetch_req *req, struct fetch_result *res) {
+        _cleanup_close_ int lock = -EBADF, fd = -EBADF;
+        _cleanup_free_ char *key = NULL, *part = NULL, *name = NULL;
+        char urlhash[SHA256_HEX_LEN + 1];
+        bool second_try = false;
+        struct stat st;
+        int r;
+
+        *res = (struct fetch_result){0};
+        if (!fetch_url_allowed(req->url))
+                return -XB_E_FETCH_SCHEME;
+        if (!req->sha256 && !req->allow_unpinned)
+                return -XB_E_UNPINNED;
+        if (req->sha256 && cache_has_blob(c, req->sha256))
+                return hit(c, req->sha256, res);
+
+        if (sha256_string(req->url, urlhash) < 0)
+                return -ENOMEM;
+        /* The key names the content when we know it, so two URLs of one file share it. */
+        if (asprintf(&key, "%s%s", req->sha256 ? "" : "url-", req->sha256 ? req->sha256 : urlhash) < 0)
+                return -ENOMEM;
+        r = cache_lock(c, key, &res->waited, &lock);
+        if (r < 0)
+                return r;
+        if (req->sha256 && cache_has_blob(c, req->sha256))
+                return hit(c, req->sha256, res); /* the other process fetched it meanwhile */
+
+        if (asprintf(&name, "%s.part", key) < 0 || !(part = cache_sub(c, "tmp", name)))
+                return -ENOMEM;
+again:
+        fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return -errno;
+        r = http_download(req->url, fd, &req->http, &res->http);
+        if (r < 0) {
+                /* Keep what arrived only when a later run can resume it. */
+                if (r != -XB_E_FETCH || fstat(fd, &st) < 0 || st.st_size == 0)
+                        (void) unlink(part);
+                return r;
+        }
+        if (lseek(fd, 0, SEEK_SET) < 0 || fstat(fd, &st) < 0)
+                return -errno;
+        r = sha256_fd(fd, res->sha256);
+        if (r < 0)
+                return r;
+        res->size = (uint64_t) st.st_size;
+        if (req->sha256 && !streq(res->sha256, req->sha256)) {
+                (void) unlink(part);
+                /* A stale partial file from an older version of the resource poisons a resumed
+                 * download: start over once before calling it a mismatch. */
+                if (res->http.resumed_from > 0 && !second_try) {
+                        second_try = true;
+                        closep(&fd);
+                        fd = -EBADF;
+                        goto again;
+                }
+                return -XB_E_CHECKSUM;
+        }
+        r = cache_commit_blob(c, fd, part, res->sha256);
+        if (r < 0) {
+                (void) unlink(part);
+                return r;
+        }
+        r = cache_record_url(c, req->url, res->sha256, res->size);
+        if (r < 0)
+                return r;
+        res->path = cache_blob_path(c, res->sha256);
+        return res->path ? 0 : -ENOMEM;
+}

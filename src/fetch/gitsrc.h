@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+
+#include "cache.h"
+
+/* Git sources through libgit2: a bare mirror per URL in the cache, fetched incrementally; the
+ * recipe's ref must resolve to its pinned commit; checkout of that commit's tree into a fresh
+ * directory. Submodules are never recursed into. */
+
+struct git_msg {
+        char text[512];
+        char resolved[41]; /* what the ref resolved to, for the mismatch message */
+        bool ref_missing;  /* the ref is not in the repository (pin verified by commit alone) */
+};
+
+/* Creates or updates CACHE/git/URLHASH.git. Skips the network when the mirror already has the
+ * pinned commit and the ref resolves to it. */
+int gitsrc_mirror(const struct cache *c, const char *url, const char *ref, const char *commit,
+                  char **ret_path, bool *ret_fetched, struct git_msg *m);
+
+/* In repo_path (bare or not): commit must exist; ref, when the repository has it, must resolve
+ * (through annotated tags) to commit. require_ref: a missing ref is an error too. */
+int gitsrc_verify_pin(const char *repo_path, const char *ref, const char *commit, bool require_ref,
+                      struct git_msg *m);
+
+/* Writes commit's tree into dest, which must not exist (a sibling partial dir is renamed). */
+int gitsrc_checkout(const char *repo_path, const char *commit, const char *dest, struct git_msg *m);
+
+/* Whether path is a git repository (bare or with a work tree) that libgit2 can open. */
+bool gitsrc_is_repository(const char *path);
+
+/* The committer time of commit, for SOURCE_DATE_EPOCH. */
+int gitsrc_commit_time(const char *repo_path, const char *commit, long long *ret);

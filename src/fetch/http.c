@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/errors.h"
+#include "core/fileio.h"
+#include "core/macro.h"
+#include "http.h"
+
+#ifndef XB_VERSION
+#define XB_VERSION "unknown"
+#endif
+
+struct transfer {
+        CURL *curl;
+        int fd;
+        uint64_t offset;  /* file size when this attempt started */
+        uint64_t written; /* by this attempt */
+        uint64_t max_size;
+        bool restarted;   /* the server ignored our Range: we started over */
+        bool too_large;
+        int write_errno;
+        const struct http_opts *o;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *u) {
+        struct transfer *t = u;
+        size_t n = size * nmemb;
+        long code = 0;
+
+        if (t->written == 0 && t->offset > 0 && !t->restarted) {
+                /* A 200 to a range request is the whole body again. */
+                (void) curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
+                if (code == 200) {
+                        if (ftruncate(t->fd, 0) < 0 || lseek(t->fd, 0, SEEK_SET) < 0) {
+                                t->write_errno = errno;
+                                return 0;
+                        }
+                        t->offset = 0;
+                        t->restarted = true;
+                }
+        }
+        if (t->offset + t->written + n > t->max_size) {
+                t->too_large = true;
+                return 0;
+        }
+        int r = write_all(t->fd, ptr, n);
+        if (r < 0) {
+                t->write_errno = -r;
+                return 0;
+        }
+        t->written += n;
+        return n;
+}
+
+static int on_progress(void *u, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow) {
+        struct transfer *t = u;
+        (void) ultotal, (void) ulnow;
+        if (t->o->progress)
+                t->o->progress(t->o->userdata, t->offset + (uint64_t) dlnow,
+                               dltotal > 0 ? t->offset + (uint64_t) dltotal : 0);
+        return 0;
+}
+
+static bool transient(CURLcode c, long status) {
+        switch (c) {
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_OPERATION_TIMEDOUT:
+        case CURLE_PARTIAL_FILE:
+        case CURLE_RECV_ERROR:
+        case CURLE_SEND_ERROR:
+        case CURLE_GOT_NOTHING:
+                return true;
+        case CURLE_HTTP_RETURNED_ERROR:
+                return status == 408 || status == 429 || status >= 500;
+        default:
+                return false;
+        }
+}
+
+static void global_init(void) {
+        static bool done = false;
+        if (!done) {
+                (void) curl_global_init(CURL_GLOBAL_DEFAULT);
+                done = true;
+        }
+}
+
+static int one_attempt(const char *url, int fd, const struct http_opts *o, struct http_result *res,
+                       bool *ret_retry) {
+        char errbuf[CURL_ERROR_SIZE] = "";
+        struct transfer t = {.fd = fd, .o = o};
+        struct stat st;
+        CURLcode c;
+        long status = 0;
+        int r = 0;
+
+        *ret_retry = false;
+        if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_END) < 0)
+                return -errno;
+        t.offset = (uint64_t) st.st_size;
+        t.max_size = o->max_size ? o->max_size : (8ULL << 30);
+        if (res->attempts == 0)
+                res->resumed_from = t.offset;
+        res->attempts++;
+
+        t.curl = curl_easy_init();
+        if (!t.curl)
+                return -ENOMEM;
+        (void) curl_easy_setopt(t.curl, CURLOPT_URL, url);
+        (void) curl_easy_setopt(t.curl, CURLOPT_ERRORBUFFER, errbuf);
+        (void) curl_easy_setopt(t.curl, CURLOPT_NOSIGNAL, 1L);
+        (void) curl_easy_setopt(t.curl, CURLOPT_USERAGENT, "xbuild/" XB_VERSION);
+        (void) curl_easy_setopt(t.curl, CURLOPT_PROTOCOLS_STR, o->allow_file ? "http,https,file" : "http,https");
+        (void) curl_easy_setopt(t.curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        (void) curl_easy_setopt(t.curl, CURLOPT_FOLLOWLOCATION, 1L);
+        (void) curl_easy_setopt(t.curl, CURLOPT_MAXREDIRS, 5L);
+        (void) curl_easy_setopt(t.curl, CURLOPT_FAILONERROR, 1L);
+        (void) curl_easy_setopt(t.curl, CURLOPT_SSL_VERIFYPEER, 1L);
+        (void) curl_easy_setopt(t.curl, CURLOPT_SSL_VERIFYHOST, 2L);
+        (void) curl_easy_setopt(t.curl, CURLOPT_CONNECTTIMEOUT, (long) (o->connect_timeout_s ? o->connect_timeout_s : 30));
+        (void) curl_easy_setopt(t.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        (void) curl_easy_setopt(t.curl, CURLOPT_LOW_SPEED_TIME, (long) (o->stall_timeout_s ? o->stall_timeout_s : 60));
+        (void) curl_easy_setopt(t.curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) (t.max_size - MIN(t.max_size, t.offset)));
+        (void) curl_easy_setopt(t.curl, CURLOPT_WRITEFUNCTION, on_data);
+        (void) curl_easy_setopt(t.curl, CURLOPT_WRITEDATA, &t);
+        (void) curl_easy_setopt(t.curl, CURLOPT_NOPROGRESS, 0L);
+        (void) curl_easy_setopt(t.curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+        (void) curl_easy_setopt(t.curl, CURLOPT_XFERINFODATA, &t);
+        if (t.offset > 0)
+                (void) curl_easy_setopt(t.curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t) t.offset);
+
+        c = curl_easy_perform(t.curl);
+        (void) curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &status);
+        res->status = status;
+        res->received += t.written;
+
+        if (c == CURLE_OK)
+                r = 0;
+        else if (t.too_large || c == CURLE_FILESIZE_EXCEEDED) {
+                (void) snprintf(res->msg, sizeof res->msg, "larger than the limit of %llu bytes",
+                                (unsigned long long) t.max_size);
+                r = -XB_E_TOO_LARGE;
+        } else if (t.write_errno) {
+                (void) snprintf(res->msg, sizeof res->msg, "cannot write the download: %s", strerror(t.write_errno));
+                r = -t.write_errno;
+        } else if (c == CURLE_HTTP_RETURNED_ERROR && status == 416 && t.offset > 0) {
+                /* Nothing left to send: the partial file was already whole. The digest decides. */
+                r = 0;
+        } else if (c == CURLE_UNSUPPORTED_PROTOCOL) {
+                char *redir = NULL;
+                (void) curl_easy_getinfo(t.curl, CURLINFO_REDIRECT_URL, &redir);
+                (void) snprintf(res->msg, sizeof res->msg, "%s%s%s", redir ? "redirect to a forbidden scheme: " : "",
+                                redir ? redir : "", redir ? "" : (errbuf[0] ? errbuf : curl_easy_strerror(c)));
+                r = -XB_E_FETCH_SCHEME;
+        } else if (c == CURLE_HTTP_RETURNED_ERROR) {
+                (void) snprintf(res->msg, sizeof res->msg, "server answered HTTP %ld", status);
+                r = -XB_E_HTTP_STATUS;
+                *ret_retry = transient(c, status);
+        } else {
+                (void) snprintf(res->msg, sizeof res->msg, "%s", errbuf[0] ? errbuf : curl_easy_strerror(c));
+                r = -XB_E_FETCH;
+                *ret_retry = transient(c, status);
+        }
+        curl_easy_cleanup(t.curl);
+        return r;
+}
+
+int http_download(const char *url, int fd, const struct http_opts *o, struct http_result *res) {
+        unsigned delay = o->retry_delay_ms ? o->retry_delay_ms : 1000;
+        int r;
+
+        global_init();
+        *res = (struct http_result){0};
+        for (;;) {
+                bool retry;
+                r = one_attempt(url, fd, o, res, &retry);
+                if (r >= 0 || !retry || res->attempts > o->retries)
+                        break;
+                struct timespec ts = {.tv_sec = delay / 1000, .tv_nsec = (long) (delay % 1000) * 1000000L};
+                while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                        ;
+                delay = MIN(delay * 2, 60000U);
+        }
+        if (r < 0 && res->attempts > 1) {
+                size_t l = strlen(res->msg);
+                (void) snprintf(res->msg + l, sizeof res->msg - l, " (after %u attempts)", res->attempts);
+        }
+        return r;
+}

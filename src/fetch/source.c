@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "archive/copy.h"
+#include "archive/extract.h"
+#include "core/errors.h"
+#include "core/path.h"
+#include "core/rm-rf.h"
+#include "core/spawn.h"
+#include "fetch.h"
+#include "source.h"
+
+void source_result_clear(struct source_result *r) {
+        free(r->repo);
+        free(r->failed_patch);
+        r->repo = r->failed_patch = NULL;
+}
+
+static int git_result(int r, const struct git_msg *m, struct source_result *res) {
+        if (r < 0)
+                (void) snprintf(res->msg, sizeof res->msg, "%s", m->text);
+        res->ref_missing = m->ref_missing;
+        return r;
+}
+
+/* GNU patch applies each patch in order; its output says why one failed. */
+static int apply_patches(const struct recipe *rc, const struct source_opts *o, const char *dest,
+                         struct source_result *res) {
+        for (char **p = rc->patches; p && *p; p++) {
+                _cleanup_free_ char *file = o->patches_dir ? path_join(o->patches_dir, *p) : NULL;
+                struct spawn_result sr = {0};
+                int r;
+
+                if (!file)
+                        return -ENOMEM;
+                if (!path_exists(file)) {
+                        res->failed_patch = strdup(*p);
+                        (void) snprintf(res->msg, sizeof res->msg, "patch file %s does not exist", file);
+                        return -XB_E_PATCH;
+                }
+                char *argv[] = {(char *) "patch", (char *) "-p1", (char *) "--batch", (char *) "--forward",
+                                (char *) "--no-backup-if-mismatch", (char *) "--reject-file=-",
+                                (char *) "-d", (char *) dest, (char *) "-i", file, NULL};
+                struct spawn_req req = {.argv = argv, .stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE,
+                                        .timeout_ms = 120000};
+                r = spawn_run(&req, &sr);
+                if (r < 0) {
+                        (void) snprintf(res->msg, sizeof res->msg, "cannot run patch(1): %s", xb_strerror(r));
+                        return r == -ENOENT ? -XB_E_NOT_AVAILABLE : r;
+                }
+                if (sr.exit_code != 0 || sr.signal) {
+                        res->failed_patch = strdup(*p);
+                        /* The last line of patch's output says which hunk failed. */
+                        const char *tail = sr.tail ? sr.tail : "";
+                        size_t n = strlen(tail);
+                        while (n > 0 && tail[n - 1] == '\n')
+                                n--;
+                        size_t b = n;
+                        while (b > 0 && tail[b - 1] != '\n')
+                                b--;
+                        (void) snprintf(res->msg, sizeof res->msg, "%.*s", (int) (n - b), tail + b);
+                        spawn_result_clear(&sr);
+                        return -XB_E_PATCH;
+                }
+                spawn_result_clear(&sr);
+        }
+        return 0;
+}
+
+static int materialize(const struct recipe *rc, const struct cache *c, const struct source_opts *o,
+                       const char *dest, struct source_result *res) {
+        const struct recipe_source *s = &rc->source;
+        struct git_msg m = {0};
+        int r;
+
+        if (o->override) {
+                if (gitsrc_is_repository(o->override)) {
+                        if (s->kind != SOURCE_GIT) {
+                                (void) snprintf(res->msg, sizeof res->msg,
+                                                "--source %s is a git repository, but recipe '%s' has a %s source with no commit to check out; give a plain directory",
+                                                o->override, rc->name, source_kind_to_string(s->kind));
+                                return -EINVAL;
+                        }
+                        res->origin = SOURCE_FROM_OVERRIDE_GIT;
+                        if (!(res->repo = strdup(o->override)))
+                                return -ENOMEM;
+                        r = git_result(gitsrc_verify_pin(o->override, s->ref, s->commit, false, &m), &m, res);
+                        if (r < 0 || !dest)
+                                return r;
+                        return git_result(gitsrc_checkout(o->override, s->commit, dest, &m), &m, res);
+                }
+                if (!path_is_dir(o->override)) {
+                        (void) snprintf(res->msg, sizeof res->msg, "--source %s is neither a git repository nor a directory",
+                                        o->override);
+                        return -ENOTDIR;
+                }
+                res->origin = SOURCE_FROM_OVERRIDE_DIR;
+                return dest ? archive_copy_tree(o->override, dest, res->msg, sizeof res->msg) : 0;
+        }
+
+        switch (s->kind) {
+        case SOURCE_GIT: {
+                bool fetched = false;
+                res->origin = SOURCE_FROM_MIRROR;
+                r = git_result(gitsrc_mirror(c, s->url, s->ref, s->commit, &res->repo, &fetched, &m), &m, res);
+                res->network = fetched;
+                if (r < 0 || !dest)
+                        return r;
+                return git_result(gitsrc_checkout(res->repo, s->commit, dest, &m), &m, res);
+        }
+        case SOURCE_TARBALL: {
+                struct fetch_req req = {.url = s->url, .sha256 = s->sha256, .http = o->http};
+                struct fetch_result fr = {0};
+                struct extract_result er = {0};
+                struct extract_opts eo = {.strip_components = s->strip_components};
+
+                res->origin = SOURCE_FROM_TARBALL;
+                req.http.allow_file = true;
+                r = fetch_to_cache(c, &req, &fr);
+                res->network = !fr.hit && r >= 0;
+                if (r == -XB_E_CHECKSUM)
+                        (void) snprintf(res->msg, sizeof res->msg, "sha256 mismatch for %s: expected %s, got %s",
+                                        s->url, s->sha256, fr.sha256);
+                else if (r < 0)
+                        (void) snprintf(res->msg, sizeof res->msg, "%s: %s", s->url,
+                                        fr.http.msg[0] ? fr.http.msg : xb_strerror(r));
+                if (r < 0 || !dest) {
+                        fetch_result_clear(&fr);
+                        return r;
+                }
+                r = archive_extract(fr.path, dest, &eo, &er);
+                if (r < 0)
+                        (void) snprintf(res->msg, sizeof res->msg, "%s%s%s%s", er.entry[0] ? "entry '" : "",
+                                        er.entry, er.entry[0] ? "': " : "", er.msg[0] ? er.msg : xb_strerror(r));
+                fetch_result_clear(&fr);
+                return r;
+        }
+        default:
+                res->origin = SOURCE_FROM_LOCAL;
+                if (!path_is_dir(s->path)) {
+                        (void) snprintf(res->msg, sizeof res->msg, "local source %s is not a directory", s->path);
+                        return -ENOTDIR;
+                }
+                return dest ? archive_copy_tree(s->path, dest, res->msg, sizeof res->msg) : 0;
+        }
+}
+
+int source_prepare(const struct recipe *rc, const struct cache *c, const struct source_opts *o,
+                   const char *dest, struct source_result *res) {
+        int r;
+
+        *res = (struct source_result){.epoch = -1};
+        if (o->override && o->override[0] == '-') {
+                (void) snprintf(res->msg, sizeof res->msg, "--source must not start with '-'");
+                return -EINVAL;
+        }
+        r = materialize(rc, c, o, dest, res);
+        if (r < 0)
+                return r;
+        if (res->repo && rc->source.kind == SOURCE_GIT)
+                (void) gitsrc_commit_time(res->repo, rc->source.commit, &res->epoch);
+        if (!dest)
+                return 0;
+        r = apply_patches(rc, o, dest, res);
+        if (r < 0)
+                (void) rm_rf(dest); /* half-patched trees are never handed to a build */
+        return r;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+
+#include "cache.h"
+#include "gitsrc.h"
+#include "http.h"
+#include "recipe/recipe.h"
+
+/* A recipe's source, fetched and verified, and optionally laid out as a tree with the
+ * recipe's patches applied. */
+
+struct source_opts {
+        const char *override;  /* --source PATH: a git repository (bare or not) or a directory */
+        bool allow_unpinned;   /* never for a recipe: tarball sources always carry sha256 */
+        const char *patches_dir; /* recipes/patches/NAME */
+        struct http_opts http;
+};
+
+enum source_origin {
+        SOURCE_FROM_MIRROR,    /* git, through the cache's mirror */
+        SOURCE_FROM_OVERRIDE_GIT,
+        SOURCE_FROM_OVERRIDE_DIR,
+        SOURCE_FROM_TARBALL,
+        SOURCE_FROM_LOCAL,
+};
+
+struct source_result {
+        enum source_origin origin;
+        char *repo;          /* the git repository used (mirror or override) */
+        bool network;        /* something was transferred */
+        bool ref_missing;    /* override repository lacks the ref: verified by commit only */
+        char msg[768];       /* why it failed */
+        char *failed_patch;  /* the patch that did not apply */
+        long long epoch;     /* commit time, or -1 */
+};
+
+void source_result_clear(struct source_result *r);
+
+/* dest NULL: fetch and verify only. Otherwise dest must not exist. */
+int source_prepare(const struct recipe *rc, const struct cache *c, const struct source_opts *o,
+                   const char *dest, struct source_result *res);
