@@ -94,7 +94,7 @@ static void global_init(void) {
 }
 
 static int one_attempt(const char *url, int fd, const struct http_opts *o, struct http_result *res,
-                       bool *ret_retry) {
+                       bool *ret_retry, bool *ret_restart) {
         char errbuf[CURL_ERROR_SIZE] = "";
         struct transfer t = {.fd = fd, .o = o};
         struct stat st;
@@ -102,7 +102,7 @@ static int one_attempt(const char *url, int fd, const struct http_opts *o, struc
         long status = 0;
         int r = 0;
 
-        *ret_retry = false;
+        *ret_retry = *ret_restart = false;
         if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_END) < 0)
                 return -errno;
         t.offset = (uint64_t) st.st_size;
@@ -154,11 +154,23 @@ static int one_attempt(const char *url, int fd, const struct http_opts *o, struc
         } else if (c == CURLE_HTTP_RETURNED_ERROR && status == 416 && t.offset > 0) {
                 /* Nothing left to send: the partial file was already whole. The digest decides. */
                 r = 0;
+        } else if (c == CURLE_RANGE_ERROR && t.offset > 0) {
+                /* The server cannot resume: the partial file is useless, start over. */
+                (void) snprintf(res->msg, sizeof res->msg, "%s", errbuf[0] ? errbuf : curl_easy_strerror(c));
+                if (ftruncate(fd, 0) < 0)
+                        r = -errno;
+                else {
+                        *ret_restart = true;
+                        r = -XB_E_FETCH;
+                }
         } else if (c == CURLE_UNSUPPORTED_PROTOCOL) {
-                char *redir = NULL;
-                (void) curl_easy_getinfo(t.curl, CURLINFO_REDIRECT_URL, &redir);
-                (void) snprintf(res->msg, sizeof res->msg, "%s%s%s", redir ? "redirect to a forbidden scheme: " : "",
-                                redir ? redir : "", redir ? "" : (errbuf[0] ? errbuf : curl_easy_strerror(c)));
+                /* After a redirect the effective URL is where it tried to go. */
+                char *eff = NULL;
+                (void) curl_easy_getinfo(t.curl, CURLINFO_EFFECTIVE_URL, &eff);
+                if (eff && !streq(eff, url))
+                        (void) snprintf(res->msg, sizeof res->msg, "redirect to a forbidden scheme: %s", eff);
+                else
+                        (void) snprintf(res->msg, sizeof res->msg, "%s", errbuf[0] ? errbuf : curl_easy_strerror(c));
                 r = -XB_E_FETCH_SCHEME;
         } else if (c == CURLE_HTTP_RETURNED_ERROR) {
                 (void) snprintf(res->msg, sizeof res->msg, "server answered HTTP %ld", status);
@@ -179,9 +191,13 @@ int http_download(const char *url, int fd, const struct http_opts *o, struct htt
 
         global_init();
         *res = (struct http_result){0};
-        for (;;) {
-                bool retry;
-                r = one_attempt(url, fd, o, res, &retry);
+        for (bool restarted = false;;) {
+                bool retry, restart;
+                r = one_attempt(url, fd, o, res, &retry, &restart);
+                if (restart && !restarted) {
+                        restarted = true;
+                        continue;
+                }
                 if (r >= 0 || !retry || res->attempts > o->retries)
                         break;
                 struct timespec ts = {.tv_sec = delay / 1000, .tv_nsec = (long) (delay % 1000) * 1000000L};
