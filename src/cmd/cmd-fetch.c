@@ -264,6 +264,8 @@ int cmd_fetch(int argc, char **argv) {
         }
         if (!path)
                 return log_error_errno(-ENOMEM, "Failed to fetch: %m"), XB_EXIT_BUILD_FAILED;
+        if (arg_checkout && path_exists(arg_checkout))
+                return cli_usage_error("fetch", "--checkout %s exists; give a directory to create", arg_checkout);
         if (is_rootfs && (arg_source || arg_checkout))
                 return cli_usage_error("fetch", "--source and --checkout apply to recipes only");
         if (!is_rootfs && arg_arch)

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
+#include <strings.h>
+#include <time.h>
 #include <git2.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/errors.h"
+#include "core/fileio.h"
 #include "core/path.h"
 #include "core/rm-rf.h"
 #include "gitsrc.h"
@@ -170,36 +174,111 @@ int gitsrc_mirror(const struct cache *c, const char *url, const char *ref, const
         return 0;
 }
 
+DEFINE_FREEP(git_tree, git_tree_free)
+DEFINE_FREEP(git_blob, git_blob_free)
+
+static bool tree_name_safe(const char *n) {
+        /* git refuses these; a crafted repository might not. */
+        return *n && !strchr(n, '/') && !streq(n, ".") && !streq(n, "..") && strcasecmp(n, ".git") != 0;
+}
+
+/* Writes a tree's entries below dirfd: what 'git archive | tar x' would give, without needing a
+ * work tree (libgit2's checkout wants one as soon as a submodule appears). Submodules become
+ * empty directories; every timestamp is the commit's, so builds see reproducible mtimes. */
+static int write_tree(git_repository *repo, const git_tree *tree, int dirfd, const struct timespec ts[2],
+                      struct git_msg *m) {
+        size_t n = git_tree_entrycount(tree);
+
+        for (size_t i = 0; i < n; i++) {
+                const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+                const char *name = git_tree_entry_name(e);
+                git_filemode_t mode = git_tree_entry_filemode(e);
+                int r = 0;
+
+                if (!tree_name_safe(name)) {
+                        (void) snprintf(m->text, sizeof m->text, "refusing tree entry '%s'", name);
+                        return -XB_E_ARCHIVE_UNSAFE;
+                }
+                if (mode == GIT_FILEMODE_TREE || mode == GIT_FILEMODE_COMMIT) {
+                        _cleanup_(git_tree_freep) git_tree *sub = NULL;
+                        _cleanup_close_ int fd = -EBADF;
+                        if (mkdirat(dirfd, name, 0755) < 0)
+                                return -errno;
+                        fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (fd < 0)
+                                return -errno;
+                        if (mode == GIT_FILEMODE_TREE) {
+                                if (git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0)
+                                        return git_fail(m, "cannot read a tree");
+                                r = write_tree(repo, sub, fd, ts, m);
+                                if (r < 0)
+                                        return r;
+                        }
+                        if (futimens(fd, ts) < 0)
+                                return -errno;
+                        continue;
+                }
+                _cleanup_(git_blob_freep) git_blob *blob = NULL;
+                if (git_blob_lookup(&blob, repo, git_tree_entry_id(e)) < 0)
+                        return git_fail(m, "cannot read a blob");
+                const void *data = git_blob_rawcontent(blob);
+                size_t size = (size_t) git_blob_rawsize(blob);
+                if (mode == GIT_FILEMODE_LINK) {
+                        _cleanup_free_ char *target = strndup(data, size);
+                        if (!target)
+                                return -ENOMEM;
+                        if (strlen(target) != size || symlinkat(target, dirfd, name) < 0)
+                                return strlen(target) != size ? -XB_E_ARCHIVE_UNSAFE : -errno;
+                } else {
+                        _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                                        mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644);
+                        if (fd < 0)
+                                return -errno;
+                        r = write_all(fd, data, size);
+                        if (r < 0)
+                                return r;
+                }
+                if (utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
 int gitsrc_checkout(const char *repo_path, const char *commit, const char *dest, struct git_msg *m) {
         _cleanup_(git_repository_freep) git_repository *repo = NULL;
         _cleanup_(git_commit_freep) git_commit *c = NULL;
+        _cleanup_(git_tree_freep) git_tree *tree = NULL;
         _cleanup_free_ char *partial = NULL;
-        git_checkout_options co;
+        _cleanup_close_ int fd = -EBADF;
         git_oid oid;
-        int r = 0;
+        int r;
 
         lib_init();
-        (void) git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
         if (path_exists(dest))
                 return -EEXIST;
         if (git_repository_open_ext(&repo, repo_path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
                 return git_fail(m, "cannot open the repository");
         if (git_oid_fromstr(&oid, commit) < 0 || git_commit_lookup(&c, repo, &oid) < 0)
                 return git_fail(m, "pinned commit not found");
+        if (git_commit_tree(&tree, c) < 0)
+                return git_fail(m, "cannot read the commit's tree");
         if (asprintf(&partial, "%s.partial-%d", dest, (int) getpid()) < 0)
                 return -ENOMEM;
         (void) rm_rf(partial);
         if (mkdir(partial, 0755) < 0)
                 return -errno;
-        /* The repository, its HEAD and index stay as they are: only files are written. */
-        co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_UPDATE_INDEX;
-        co.target_directory = partial;
-        if (git_checkout_tree(repo, (git_object *) c, &co) < 0)
-                r = git_fail(m, "checkout failed");
+        const struct timespec ts[2] = {{.tv_sec = (time_t) git_commit_time(c)}, {.tv_sec = (time_t) git_commit_time(c)}};
+        fd = open(partial, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        r = fd < 0 ? -errno : write_tree(repo, tree, fd, ts, m);
+        if (r >= 0 && futimens(fd, ts) < 0)
+                r = -errno;
         if (r >= 0 && rename(partial, dest) < 0)
                 r = -errno;
-        if (r < 0)
+        if (r < 0) {
+                if (!m->text[0])
+                        (void) snprintf(m->text, sizeof m->text, "checkout failed: %s", xb_strerror(r));
                 (void) rm_rf(partial);
+        }
         return r;
 }
 
