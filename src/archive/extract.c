@@ -3,6 +3,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -77,6 +78,19 @@ static int prepare_entry(struct archive_entry *e, int rootfd, const struct extra
                 return refuse(res, name, "hard link to '%s' points outside the tree", link);
 
         const char *sname = strip(name, o->strip_components);
+        if (sname) {
+                /* Every parent must be a real directory of the tree, never a symlink: libarchive
+                 * would skip such an entry, we refuse the archive. */
+                char parent[PATH_MAX];
+                (void) snprintf(parent, sizeof parent, "%s", sname);
+                for (char *slash = strchr(parent, '/'); slash; slash = strchr(slash + 1, '/')) {
+                        struct stat st;
+                        *slash = 0;
+                        if (fstatat(rootfd, parent, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+                                return refuse(res, name, "would be written through the symlink '%s'", parent);
+                        *slash = '/';
+                }
+        }
         const char *slink = link ? strip(link, o->strip_components) : NULL;
         if (!sname || (link && !slink)) {
                 *ret_skip = true;

@@ -12,6 +12,7 @@
 static unsigned arg_strip = 0;
 static bool arg_deb = false;
 static int arg_owner = -1;
+static uint64_t arg_max_entries = 0;
 
 static const char usage[] =
         "Usage: xbuild unpack ARCHIVE DIR [OPTIONS]\n"
@@ -24,7 +25,8 @@ static const char usage[] =
         "      --strip-components=N  Drop N leading path components\n"
         "      --deb                 ARCHIVE is a Debian package: unpack its data member\n"
         "      --same-owner          Restore owners (the default as root)\n"
-        "      --no-same-owner       Files belong to the caller\n" CLI_COMMON_HELP;
+        "      --no-same-owner       Files belong to the caller\n"
+        "      --max-entries=N       Refuse archives with more entries (default 4000000)\n" CLI_COMMON_HELP;
 
 static int handle(int c, const char *arg) {
         char *end;
@@ -45,6 +47,13 @@ static int handle(int c, const char *arg) {
         case 0x503:
                 arg_owner = 0;
                 return 0;
+        case 0x504: {
+                unsigned long long v = strtoull(arg, &end, 10);
+                if (*end || end == arg || arg[0] == '-' || v == 0)
+                        return cli_usage_error("unpack", "--max-entries takes a positive number"), -1;
+                arg_max_entries = v;
+                return 0;
+        }
         default:
                 return -1;
         }
@@ -60,6 +69,7 @@ int cmd_unpack(int argc, char **argv) {
                                              {"deb", no_argument, NULL, 0x501},
                                              {"same-owner", no_argument, NULL, 0x502},
                                              {"no-same-owner", no_argument, NULL, 0x503},
+                                             {"max-entries", required_argument, NULL, 0x504},
                                              {0}};
         struct extract_result res;
         struct progress pg;
@@ -72,6 +82,7 @@ int cmd_unpack(int argc, char **argv) {
                 return cli_usage_error("unpack", "needs ARCHIVE and DIR");
         const char *archive = argv[r], *dest = argv[r + 1];
         struct extract_opts eo = {.strip_components = arg_strip,
+                                  .max_entries = arg_max_entries,
                                   .keep_owner = arg_owner >= 0 ? arg_owner : geteuid() == 0,
                                   .progress = on_progress,
                                   .userdata = &pg};
