@@ -17,8 +17,9 @@ demo | test) ;;
 esac
 
 packages=(meson ninja-build pkg-config gcc libc6-dev libyaml-dev libcurl4-openssl-dev
-        libarchive-dev libgit2-dev libssl-dev libjson-c-dev)
-[ "$mode" = test ] && packages+=(clang jq)
+        libarchive-dev libgit2-dev libssl-dev libjson-c-dev patch ca-certificates)
+# The tests also drive git, a loopback HTTP server in python3, qemu-user for ARM programs.
+[ "$mode" = test ] && packages+=(clang jq python3 git file zstd qemu-user-static)
 
 missing=()
 for p in "${packages[@]}"; do

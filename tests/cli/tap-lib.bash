@@ -1,6 +1,7 @@
 # Shared by the CLI tests: TAP output and running the binary with captured streams.
 # Usage: XB=path/to/xbuild; source tap-lib.bash
 set -u
+set +e
 XB=$(readlink -f "$XB")
 TAP_N=0
 TAP_FAIL=0

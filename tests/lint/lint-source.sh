@@ -15,7 +15,7 @@ for f in "$root"/tests/unit/test-*.c; do
         t=$(basename "$f" .c); t=${t#test-}
         if grep -q "'$t'" "$root/tests/meson.build"; then ok "unit test $t registered"; else notok "unit test $t not registered in tests/meson.build"; fi
 done
-for f in "$root"/tests/cli/*.sh; do
+for f in "$root"/tests/cli/*.sh "$root"/tests/privileged/*.sh; do
         t=$(basename "$f" .sh)
         if grep -q "'$t'" "$root/tests/meson.build"; then ok "cli test $t registered"; else notok "cli test $t not registered in tests/meson.build"; fi
 done

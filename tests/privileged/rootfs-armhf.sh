@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# A real armhf root file system: busybox-static:armhf from the host's Debian mirror, its .deb
+# unpacked by xbuild, made into a tarball, that tarball unpacked by xbuild, then ARM programs
+# run in it with chroot and qemu-user. Needs root; the .deb is cached between runs.
+XB=$1
+TEST_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/xbuild-tests
+source "$(dirname "$0")/../cli/tap-lib.bash"
+HELPERS=$(readlink -f "$(dirname "$0")/../helpers")
+if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root"; exit 77; fi
+QEMU=$(command -v qemu-arm-static || true)
+if [ -z "$QEMU" ]; then echo "1..0 # SKIP needs qemu-user-static"; exit 77; fi
+
+mkdir -p "$TEST_CACHE/debs-armhf"
+deb=$(ls "$TEST_CACHE"/debs-armhf/busybox-static_*_armhf.deb 2>/dev/null | head -1)
+if [ -z "$deb" ]; then
+        "$HELPERS/apt-download.sh" armhf "$TEST_CACHE/debs-armhf" busybox-static
+        deb=$(ls "$TEST_CACHE"/debs-armhf/busybox-static_*_armhf.deb | head -1)
+fi
+check "busybox-static:armhf from the host's mirror" eval '[ -s "$deb" ]'
+
+run unpack --deb "$deb" "$TMP/pkg"
+check "the .deb's data unpacked" eval 'rc_is 0 && [ -x "$TMP/pkg/bin/busybox" ]'
+check "it is an ARM EABI5 executable" eval 'file "$TMP/pkg/bin/busybox" | grep -q "ARM, EABI5"'
+
+R=$TMP/tree
+mkdir -p "$R/bin" "$R/usr/bin" "$R/proc" "$R/dev" "$R/tmp"
+cp "$TMP/pkg/bin/busybox" "$R/bin/"
+for t in sh true false uname echo cat; do ln -s busybox "$R/bin/$t"; done
+chmod 1777 "$R/tmp"
+tar --numeric-owner -czf "$TMP/rootfs-armhf.tar.gz" -C "$R" .
+run unpack "$TMP/rootfs-armhf.tar.gz" "$TMP/root"
+check "the armhf rootfs tarball unpacked" eval 'rc_is 0 && [ -L "$TMP/root/bin/true" ] && [ "$(stat -c %a "$TMP/root/tmp")" = 1777 ]'
+
+# qemu-user runs the ARM programs; it is copied in, so no binfmt registration is needed.
+cp "$QEMU" "$TMP/root/usr/bin/qemu-arm-static"
+chroot "$TMP/root" /usr/bin/qemu-arm-static /bin/true; rc_true=$?
+machine=$(chroot "$TMP/root" /usr/bin/qemu-arm-static /bin/uname -m)
+chroot "$TMP/root" /usr/bin/qemu-arm-static /bin/false; rc_false=$?
+check "/bin/true runs in the unpacked rootfs under qemu" eval '[ $rc_true = 0 ] && [ $rc_false = 1 ]'
+check "uname -m says armv7l" eval '[ "$machine" = armv7l ]'
+done_testing
