@@ -29,6 +29,66 @@ static void archive_write_freep(struct archive **a) {
                 (void) archive_write_free(*a);
 }
 
+/* The symlinks this extraction created (the tree starts empty, so these are all there are): a
+ * parent found here is then checked on disk. Open addressing, FNV-1a. */
+struct name_set {
+        char **slots;
+        size_t cap, n;
+};
+
+static uint64_t fnv1a(const char *s, size_t len) {
+        uint64_t h = 1469598103934665603ULL;
+        for (size_t i = 0; i < len; i++)
+                h = (h ^ (unsigned char) s[i]) * 1099511628211ULL;
+        return h;
+}
+
+static bool name_set_has(const struct name_set *ns, const char *s, size_t len) {
+        if (ns->n == 0)
+                return false;
+        for (size_t i = fnv1a(s, len) & (ns->cap - 1);; i = (i + 1) & (ns->cap - 1)) {
+                if (!ns->slots[i])
+                        return false;
+                if (strlen(ns->slots[i]) == len && memcmp(ns->slots[i], s, len) == 0)
+                        return true;
+        }
+}
+
+static int name_set_add(struct name_set *ns, const char *s) {
+        if (name_set_has(ns, s, strlen(s)))
+                return 0;
+        if ((ns->n + 1) * 2 > ns->cap) {
+                size_t cap = ns->cap ? ns->cap * 2 : 64;
+                char **slots = calloc(cap, sizeof *slots);
+                if (!slots)
+                        return -ENOMEM;
+                for (size_t i = 0; i < ns->cap; i++)
+                        if (ns->slots[i]) {
+                                size_t j = fnv1a(ns->slots[i], strlen(ns->slots[i])) & (cap - 1);
+                                while (slots[j])
+                                        j = (j + 1) & (cap - 1);
+                                slots[j] = ns->slots[i];
+                        }
+                free(ns->slots);
+                ns->slots = slots;
+                ns->cap = cap;
+        }
+        size_t i = fnv1a(s, strlen(s)) & (ns->cap - 1);
+        while (ns->slots[i])
+                i = (i + 1) & (ns->cap - 1);
+        if (!(ns->slots[i] = strdup(s)))
+                return -ENOMEM;
+        ns->n++;
+        return 0;
+}
+
+static void name_set_clear(struct name_set *ns) {
+        for (size_t i = 0; i < ns->cap; i++)
+                free(ns->slots[i]);
+        free(ns->slots);
+        *ns = (struct name_set){0};
+}
+
 bool archive_member_name_safe(const char *name) {
         while (name[0] == '.' && name[1] == '/')
                 name += 2;
@@ -64,8 +124,8 @@ static int refuse(struct extract_result *res, const char *entry, const char *fmt
 
 /* Checks one entry and strips its leading components before libarchive writes it, relative to
  * the tree (our cwd during the extraction). */
-static int prepare_entry(struct archive_entry *e, int rootfd, const struct extract_opts *o,
-                         struct extract_result *res, bool *ret_skip) {
+static int prepare_entry(struct archive_entry *e, int rootfd, struct name_set *links,
+                         const struct extract_opts *o, struct extract_result *res, bool *ret_skip) {
         const char *name = archive_entry_pathname(e), *link = archive_entry_hardlink(e);
         _cleanup_free_ char *sname_copy = NULL, *slink_copy = NULL;
 
@@ -78,17 +138,35 @@ static int prepare_entry(struct archive_entry *e, int rootfd, const struct extra
                 return refuse(res, name, "hard link to '%s' points outside the tree", link);
 
         const char *sname = strip(name, o->strip_components);
+        while (sname && sname[0] == '.' && sname[1] == '/')
+                sname += 2;
         if (sname) {
                 /* Every parent must be a real directory of the tree, never a symlink: libarchive
-                 * would skip such an entry, we refuse the archive. */
-                char parent[PATH_MAX];
-                (void) snprintf(parent, sizeof parent, "%s", sname);
-                for (char *slash = strchr(parent, '/'); slash; slash = strchr(slash + 1, '/')) {
+                 * would skip such an entry, we refuse the archive. Only names this extraction
+                 * made symlinks are looked at on disk (one may since have become a directory). */
+                for (const char *slash = strchr(sname, '/'); slash; slash = strchr(slash + 1, '/')) {
+                        size_t plen = (size_t) (slash - sname);
+                        char parent[PATH_MAX];
                         struct stat st;
-                        *slash = 0;
+                        if (!name_set_has(links, sname, plen) || plen >= sizeof parent)
+                                continue;
+                        memcpy(parent, sname, plen);
+                        parent[plen] = 0;
                         if (fstatat(rootfd, parent, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
                                 return refuse(res, name, "would be written through the symlink '%s'", parent);
-                        *slash = '/';
+                }
+                if (archive_entry_filetype(e) == AE_IFLNK) {
+                        /* Remembered without trailing slashes, as parents are looked up. */
+                        char key[PATH_MAX];
+                        size_t kl = strlen(sname);
+                        while (kl > 0 && sname[kl - 1] == '/')
+                                kl--;
+                        if (kl >= sizeof key)
+                                return refuse(res, name, "%s", "name too long");
+                        memcpy(key, sname, kl);
+                        key[kl] = 0;
+                        if (name_set_add(links, key) < 0)
+                                return -ENOMEM;
                 }
         }
         const char *slink = link ? strip(link, o->strip_components) : NULL;
@@ -115,6 +193,8 @@ static int prepare_entry(struct archive_entry *e, int rootfd, const struct extra
 
 static int extract_entries(struct archive *a, struct archive *w, int rootfd,
                            const struct extract_opts *o, uint64_t total, struct extract_result *res);
+static int extract_entries_into(struct archive *a, struct archive *w, int rootfd, struct name_set *links,
+                                const struct extract_opts *o, uint64_t total, struct extract_result *res);
 
 /* libarchive resolves names against the cwd, and checks every component for symlinks: the
  * tree itself must be the cwd, or a symlink above it (a /home -> /var/home) would be refused.
@@ -125,8 +205,7 @@ static int extract_stream(struct archive *a, const char *root, const struct extr
         _cleanup_close_ int rootfd = -EBADF, cwd = -EBADF;
         int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
                     ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                    ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
-                    ARCHIVE_EXTRACT_SPARSE;
+                    ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
         int r;
 
         if (!w)
@@ -152,6 +231,14 @@ static int extract_stream(struct archive *a, const char *root, const struct extr
 
 static int extract_entries(struct archive *a, struct archive *w, int rootfd,
                            const struct extract_opts *o, uint64_t total, struct extract_result *res) {
+        struct name_set links = {0};
+        int r = extract_entries_into(a, w, rootfd, &links, o, total, res);
+        name_set_clear(&links);
+        return r;
+}
+
+static int extract_entries_into(struct archive *a, struct archive *w, int rootfd, struct name_set *links,
+                                const struct extract_opts *o, uint64_t total, struct extract_result *res) {
         uint64_t max_entries = o->max_entries ? o->max_entries : DEFAULT_MAX_ENTRIES;
         uint64_t max_bytes = o->max_bytes ? o->max_bytes : DEFAULT_MAX_BYTES;
 
@@ -177,7 +264,7 @@ static int extract_entries(struct archive *a, struct archive *w, int rootfd,
                 }
                 char name[512];
                 (void) snprintf(name, sizeof name, "%s", archive_entry_pathname(e) ?: "");
-                r = prepare_entry(e, rootfd, o, res, &skip);
+                r = prepare_entry(e, rootfd, links, o, res, &skip);
                 if (r < 0)
                         return r;
                 if (skip)
