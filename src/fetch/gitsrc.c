@@ -185,9 +185,31 @@ static bool tree_name_safe(const char *n) {
 /* Writes a tree's entries below dirfd: what 'git archive | tar x' would give, without needing a
  * work tree (libgit2's checkout wants one as soon as a submodule appears). Submodules become
  * empty directories; every timestamp is the commit's, so builds see reproducible mtimes. */
-static int write_tree(git_repository *repo, const git_tree *tree, int dirfd, const struct timespec ts[2],
-                      struct git_msg *m) {
+struct gitlink {
+        char path[1024];
+        char oid[GIT_OID_HEXSZ + 1];
+};
+
+struct gitlinks {
+        struct gitlink *v;
+        size_t n;
+};
+
+static int gitlinks_add(struct gitlinks *l, const char *path, const git_oid *oid) {
+        struct gitlink *v = realloc(l->v, (l->n + 1) * sizeof *v);
+        if (!v)
+                return -ENOMEM;
+        l->v = v;
+        (void) snprintf(v[l->n].path, sizeof v[l->n].path, "%s", path);
+        git_oid_tostr(v[l->n].oid, sizeof v[l->n].oid, oid);
+        l->n++;
+        return 0;
+}
+
+static int write_tree(git_repository *repo, const git_tree *tree, int dirfd, const char *prefix,
+                      const struct timespec ts[2], struct gitlinks *links, struct git_msg *m) {
         size_t n = git_tree_entrycount(tree);
+        char path[1024];
 
         for (size_t i = 0; i < n; i++) {
                 const git_tree_entry *e = git_tree_entry_byindex(tree, i);
@@ -195,6 +217,7 @@ static int write_tree(git_repository *repo, const git_tree *tree, int dirfd, con
                 git_filemode_t mode = git_tree_entry_filemode(e);
                 int r = 0;
 
+                (void) snprintf(path, sizeof path, "%s%s", prefix, name);
                 if (!tree_name_safe(name)) {
                         (void) snprintf(m->text, sizeof m->text, "refusing tree entry '%s'", name);
                         return -XB_E_ARCHIVE_UNSAFE;
@@ -208,19 +231,22 @@ static int write_tree(git_repository *repo, const git_tree *tree, int dirfd, con
                         if (fd < 0)
                                 return -errno;
                         if (mode == GIT_FILEMODE_TREE) {
+                                char sub_prefix[1024];
                                 if (git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0)
-                                        return git_fail(m, "cannot read a tree");
-                                r = write_tree(repo, sub, fd, ts, m);
+                                        return git_fail(m, path);
+                                (void) snprintf(sub_prefix, sizeof sub_prefix, "%s/", path);
+                                r = write_tree(repo, sub, fd, sub_prefix, ts, links, m);
                                 if (r < 0)
                                         return r;
-                        }
+                        } else if ((r = gitlinks_add(links, path, git_tree_entry_id(e))) < 0)
+                                return r;
                         if (futimens(fd, ts) < 0)
                                 return -errno;
                         continue;
                 }
                 _cleanup_(git_blob_freep) git_blob *blob = NULL;
                 if (git_blob_lookup(&blob, repo, git_tree_entry_id(e)) < 0)
-                        return git_fail(m, "cannot read a blob");
+                        return git_fail(m, path); /* e.g. a blob missing from a partial mirror */
                 const void *data = git_blob_rawcontent(blob);
                 size_t size = (size_t) git_blob_rawsize(blob);
                 if (mode == GIT_FILEMODE_LINK) {
@@ -244,34 +270,136 @@ static int write_tree(git_repository *repo, const git_tree *tree, int dirfd, con
         return 0;
 }
 
-int gitsrc_checkout(const char *repo_path, const char *commit, const char *dest, struct git_msg *m) {
+/* "../lib.git" against "https://host/org/app.git" is "https://host/org/lib.git". */
+static char *resolve_submodule_url(const char *base, const char *rel) {
+        if (!strneq(rel, "./", 2) && !strneq(rel, "../", 3))
+                return strdup(rel);
+        _cleanup_free_ char *b = strdup(base);
+        if (!b)
+                return NULL;
+        size_t n = strlen(b);
+        while (n > 0 && b[n - 1] == '/')
+                b[--n] = 0;
+        for (;;) {
+                if (strneq(rel, "./", 2))
+                        rel += 2;
+                else if (strneq(rel, "../", 3)) {
+                        char *s = strrchr(b, '/');
+                        if (s)
+                                *s = 0;
+                        rel += 3;
+                } else
+                        break;
+        }
+        char *r = NULL;
+        return asprintf(&r, "%s/%s", b, rel) < 0 ? NULL : r;
+}
+
+static int checkout_submodules(const char *root, const struct gitlinks *links,
+                               const struct gitsrc_submodules *sub, struct git_msg *m);
+
+static int checkout_into(const char *repo_path, const char *commit, const char *partial,
+                         const struct gitsrc_submodules *sub, struct git_msg *m) {
         _cleanup_(git_repository_freep) git_repository *repo = NULL;
         _cleanup_(git_commit_freep) git_commit *c = NULL;
         _cleanup_(git_tree_freep) git_tree *tree = NULL;
-        _cleanup_free_ char *partial = NULL;
         _cleanup_close_ int fd = -EBADF;
+        struct gitlinks links = {0};
         git_oid oid;
         int r;
 
-        lib_init();
-        if (path_exists(dest))
-                return -EEXIST;
         if (git_repository_open_ext(&repo, repo_path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
                 return git_fail(m, "cannot open the repository");
         if (git_oid_fromstr(&oid, commit) < 0 || git_commit_lookup(&c, repo, &oid) < 0)
                 return git_fail(m, "pinned commit not found");
         if (git_commit_tree(&tree, c) < 0)
                 return git_fail(m, "cannot read the commit's tree");
+        const struct timespec ts[2] = {{.tv_sec = (time_t) git_commit_time(c)}, {.tv_sec = (time_t) git_commit_time(c)}};
+        fd = open(partial, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        r = fd < 0 ? -errno : write_tree(repo, tree, fd, "", ts, &links, m);
+        if (r >= 0 && sub && sub->cache && links.n > 0)
+                r = checkout_submodules(partial, &links, sub, m);
+        if (r >= 0 && futimens(fd, ts) < 0)
+                r = -errno;
+        free(links.v);
+        return r;
+}
+
+static int checkout_submodules(const char *root, const struct gitlinks *links,
+                               const struct gitsrc_submodules *sub, struct git_msg *m) {
+        _cleanup_free_ char *gm = path_join(root, ".gitmodules");
+        git_config *cfg = NULL;
+        int r = 0;
+
+        if (!gm)
+                return -ENOMEM;
+        if (git_config_open_ondisk(&cfg, gm) < 0) {
+                (void) snprintf(m->text, sizeof m->text, "the tree has submodules but no readable .gitmodules");
+                return -XB_E_GIT;
+        }
+        for (size_t i = 0; r >= 0 && i < links->n; i++) {
+                const struct gitlink *l = &links->v[i];
+                _cleanup_free_ char *url = NULL, *mirror = NULL, *dir = NULL;
+                git_config_iterator *it = NULL;
+                git_config_entry *e;
+                bool fetched;
+
+                /* Find submodule.NAME.path == l->path, then its url. */
+                if (git_config_iterator_glob_new(&it, cfg, "^submodule\\..*\\.path$") < 0) {
+                        r = git_fail(m, ".gitmodules");
+                        break;
+                }
+                while (!url && git_config_next(&e, it) == 0)
+                        if (streq(e->value, l->path)) {
+                                char key[1024];
+                                git_buf b = {0};
+                                size_t kl = strlen(e->name) - strlen(".path");
+                                (void) snprintf(key, sizeof key, "%.*s.url", (int) kl, e->name);
+                                if (git_config_get_string_buf(&b, cfg, key) == 0) {
+                                        url = resolve_submodule_url(sub->url, b.ptr);
+                                        git_buf_dispose(&b);
+                                }
+                        }
+                git_config_iterator_free(it);
+                if (!url) {
+                        (void) snprintf(m->text, sizeof m->text, "submodule '%s' has no URL in .gitmodules", l->path);
+                        r = -XB_E_GIT;
+                        break;
+                }
+                if (url[0] == '-') {
+                        (void) snprintf(m->text, sizeof m->text, "submodule '%s' URL must not start with '-'", l->path);
+                        r = -XB_E_FETCH_SCHEME;
+                        break;
+                }
+                /* The gitlink is the pin: the commit is its own ref. */
+                r = gitsrc_mirror(sub->cache, url, l->oid, l->oid, &mirror, &fetched, m);
+                if (r < 0)
+                        break;
+                if (!(dir = path_join(root, l->path))) {
+                        r = -ENOMEM;
+                        break;
+                }
+                struct gitsrc_submodules nested = {.cache = sub->cache, .url = url};
+                r = checkout_into(mirror, l->oid, dir, &nested, m);
+        }
+        git_config_free(cfg);
+        return r;
+}
+
+int gitsrc_checkout(const char *repo_path, const char *commit, const char *dest,
+                    const struct gitsrc_submodules *sub, struct git_msg *m) {
+        _cleanup_free_ char *partial = NULL;
+        int r;
+
+        lib_init();
+        if (path_exists(dest))
+                return -EEXIST;
         if (asprintf(&partial, "%s.partial-%d", dest, (int) getpid()) < 0)
                 return -ENOMEM;
         (void) rm_rf(partial);
         if (mkdir(partial, 0755) < 0)
                 return -errno;
-        const struct timespec ts[2] = {{.tv_sec = (time_t) git_commit_time(c)}, {.tv_sec = (time_t) git_commit_time(c)}};
-        fd = open(partial, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        r = fd < 0 ? -errno : write_tree(repo, tree, fd, ts, m);
-        if (r >= 0 && futimens(fd, ts) < 0)
-                r = -errno;
+        r = checkout_into(repo_path, commit, partial, sub, m);
         if (r >= 0 && rename(partial, dest) < 0)
                 r = -errno;
         if (r < 0) {

@@ -25,8 +25,16 @@ int gitsrc_mirror(const struct cache *c, const char *url, const char *ref, const
 int gitsrc_verify_pin(const char *repo_path, const char *ref, const char *commit, bool require_ref,
                       struct git_msg *m);
 
-/* Writes commit's tree into dest, which must not exist (a sibling partial dir is renamed). */
-int gitsrc_checkout(const char *repo_path, const char *commit, const char *dest, struct git_msg *m);
+/* Writes commit's tree into dest, which must not exist (a sibling partial dir is renamed).
+ * With submodules (and a cache for their mirrors), each gitlink is filled from a mirror of the
+ * URL .gitmodules gives for it (relative URLs against url), at the commit the tree pins,
+ * recursively; without, gitlinks stay empty directories. */
+struct gitsrc_submodules {
+        const struct cache *cache;
+        const char *url; /* the superproject's URL, for relative submodule URLs */
+};
+int gitsrc_checkout(const char *repo_path, const char *commit, const char *dest,
+                    const struct gitsrc_submodules *sub, struct git_msg *m);
 
 /* Whether path is a git repository (bare or with a work tree) that libgit2 can open. */
 bool gitsrc_is_repository(const char *path);

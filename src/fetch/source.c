@@ -89,7 +89,8 @@ static int materialize(const struct recipe *rc, const struct cache *c, const str
                         r = git_result(gitsrc_verify_pin(o->override, s->ref, s->commit, false, &m), &m, res);
                         if (r < 0 || !dest)
                                 return r;
-                        return git_result(gitsrc_checkout(o->override, s->commit, dest, &m), &m, res);
+                        struct gitsrc_submodules sub = {.cache = s->submodules ? c : NULL, .url = s->url};
+                        return git_result(gitsrc_checkout(o->override, s->commit, dest, &sub, &m), &m, res);
                 }
                 if (!path_is_dir(o->override)) {
                         (void) snprintf(res->msg, sizeof res->msg, "--source %s is neither a git repository nor a directory",
@@ -108,7 +109,8 @@ static int materialize(const struct recipe *rc, const struct cache *c, const str
                 res->network = fetched;
                 if (r < 0 || !dest)
                         return r;
-                return git_result(gitsrc_checkout(res->repo, s->commit, dest, &m), &m, res);
+                struct gitsrc_submodules sub = {.cache = s->submodules ? c : NULL, .url = s->url};
+                return git_result(gitsrc_checkout(res->repo, s->commit, dest, &sub, &m), &m, res);
         }
         case SOURCE_TARBALL: {
                 struct fetch_req req = {.url = s->url, .sha256 = s->sha256, .http = o->http};

@@ -116,4 +116,8 @@ C3=$(git -C "$UP" rev-parse HEAD)
 recipe demo "$UP" main "$C3"
 run --cache-dir "$TMP/cache5" fetch "$TMP/recipes/demo.yaml" --checkout "$TMP/co8"
 check "submodules are not recursed into" eval 'rc_is 0 && [ -d "$TMP/co8/sub" ] && [ -z "$(ls -A "$TMP/co8/sub")" ]'
+echo "  submodules: true" >"$TMP/sm-line"
+sed -i "/^  commit:/r $TMP/sm-line" "$TMP/recipes/demo.yaml"
+run --cache-dir "$TMP/cache5" fetch "$TMP/recipes/demo.yaml" --checkout "$TMP/co9"
+check "submodules: true fills them from their own mirrors, at the pinned commit" eval 'rc_is 0 && [ "$(cat "$TMP/co9/sub/s")" = s ] && [ "$(ls "$TMP/cache5/git" | wc -l)" = 2 ]'
 done_testing
