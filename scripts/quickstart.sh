@@ -60,6 +60,7 @@ CC=clang setup build-clang -Dwerror=true -Dfuzz=true -Db_sanitize=address,undefi
 
 status=0
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
 for dir in build build-clang; do
         echo "quickstart: meson test -C $dir" >&2
         meson test -C "$dir" --print-errorlogs || status=1

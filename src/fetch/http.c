@@ -89,6 +89,7 @@ static void global_init(void) {
         static bool done = false;
         if (!done) {
                 (void) curl_global_init(CURL_GLOBAL_DEFAULT);
+                (void) atexit(curl_global_cleanup);
                 done = true;
         }
 }
