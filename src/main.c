@@ -24,6 +24,7 @@ static const struct verb verbs[] = {
         {"fetch", cmd_fetch, "Fetch and verify a recipe's source, a rootfs tarball or a URL"},
         {"cache", cmd_cache, "List, verify or prune the download cache"},
         {"unpack", cmd_unpack, "Extract a tarball or .deb safely"},
+        {"binfmt", cmd_binfmt, "Show, install or remove the qemu-user binfmt_misc entries"},
 };
 
 static void usage(FILE *f) {

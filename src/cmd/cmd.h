@@ -17,6 +17,7 @@ int cmd_list(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_unpack(int argc, char **argv);
+int cmd_binfmt(int argc, char **argv);
 
 /* Options every verb accepts, before or after the verb. */
 enum {
