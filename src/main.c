@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chroot/ns-helper.h"
 #include "cmd/cmd.h"
 #include "core/errors.h"
 #include "core/log.h"
@@ -24,6 +25,9 @@ static const struct verb verbs[] = {
         {"fetch", cmd_fetch, "Fetch and verify a recipe's source, a rootfs tarball or a URL"},
         {"cache", cmd_cache, "List, verify or prune the download cache"},
         {"unpack", cmd_unpack, "Extract a tarball or .deb safely"},
+        {"run", cmd_run, "Run an ARM program in a throw-away session on a cached root file system"},
+        {"rootfs", cmd_rootfs, "List, prepare or remove cached ARM root file systems"},
+        {"clean", cmd_clean, "Remove what killed runs left in the cache"},
         {"binfmt", cmd_binfmt, "Show, install or remove the qemu-user binfmt_misc entries"},
 };
 
@@ -53,6 +57,10 @@ static void usage(FILE *f) {
 int main(int argc, char **argv) {
         static const struct option opts[] = {CLI_COMMON_OPTIONS, {"version", no_argument, NULL, ARG_VERSION}, {0}};
         int c;
+
+        /* The session helper: xbuild re-executing itself inside new namespaces. */
+        if (argc > 1 && streq(argv[1], "__session"))
+                return ns_helper_main(argc - 1, argv + 1);
 
         /* Global options stop at the verb ('+'): the verb parses the rest. */
         opterr = 0;

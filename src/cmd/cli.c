@@ -178,3 +178,23 @@ int cli_pick_strategy(const char *arg, enum xb_strategy *ret) {
         *ret = s;
         return 0;
 }
+
+int cli_load_rootfs(const char *arg, struct rootfs_def **ret) {
+        _cleanup_(catalog_freep) struct catalog *cat = NULL;
+        _cleanup_free_ char *path = NULL;
+        struct xb_diag d = {0};
+        int r;
+
+        if ((r = cli_open_catalog(&cat)) != 0)
+                return r;
+        r = catalog_find(cat, CATALOG_ROOTFS, arg, &path, &d);
+        if (r >= 0)
+                r = rootfs_def_load(path, ret, &d);
+        if (r == -ENOMEM)
+                return log_error_errno(r, "Failed to load rootfs '%s': %m", arg), XB_EXIT_BUILD_FAILED;
+        if (r < 0) {
+                cli_print_diag(&d);
+                return XB_EXIT_BAD_INPUT;
+        }
+        return 0;
+}

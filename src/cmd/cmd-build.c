@@ -4,7 +4,11 @@
 #include "cmd.h"
 #include "core/errors.h"
 #include "core/log.h"
+#include "core/path.h"
+#include "fetch-opts.h"
 #include "plan-load.h"
+#include "strategy/build.h"
+#include "strategy/chroot-root.h"
 
 static const char usage[] =
         "Usage: xbuild build RECIPE [OPTIONS]\n"
@@ -30,7 +34,32 @@ int cmd_build(int argc, char **argv) {
                          arch_to_string(p->arch));
                 return XB_EXIT_HOST_MISSING;
         }
-        /* Unreachable until a strategy is implemented: plan never chooses one that is not. */
-        log_error("Strategy '%s' has no driver in this build", strategy_to_string(p->chosen));
-        return XB_EXIT_HOST_MISSING;
+        log_info("Building %s for %s with the %s strategy: %s", rc->name, arch_to_string(p->arch),
+                 strategy_to_string(p->chosen), p->reason);
+
+        _cleanup_(rootfs_def_freep) struct rootfs_def *rf = NULL;
+        _cleanup_(cache_freep) struct cache *cache = NULL;
+        _cleanup_free_ char *out_dir = NULL, *log_dir = NULL;
+        if ((r = cli_load_rootfs(p->rootfs, &rf)) != 0 || (r = cli_open_cache(&cache)) != 0)
+                return r;
+        if (asprintf(&out_dir, "%s/%s/%s", args.out_dir ? args.out_dir : "out", rc->name, arch_to_string(p->arch)) < 0 ||
+            !(log_dir = path_join(out_dir, "logs")))
+                return log_error_errno(-ENOMEM, "Failed to build: %m"), XB_EXIT_BUILD_FAILED;
+        if ((r = mkdir_p(log_dir, 0755)) < 0)
+                return log_error_errno(r, "Failed to create '%s': %m", log_dir), XB_EXIT_BUILD_FAILED;
+        struct build_ctx ctx = {.recipe = rc, .plan = p, .cache = cache, .rootfs = rf, .source_override = args.source,
+                                .out_dir = out_dir, .log_dir = log_dir, .keep = args.keep};
+        signals_forward_install(false);
+        switch (p->chosen) {
+        case XB_STRATEGY_CHROOT:
+                r = strategy_chroot_build(&ctx);
+                break;
+        default:
+                /* plan_make() chooses only implemented strategies. */
+                log_error("Strategy '%s' has no driver in this build", strategy_to_string(p->chosen));
+                return XB_EXIT_HOST_MISSING;
+        }
+        if (r == XB_EXIT_OK)
+                log_info("Built %s for %s: %s", rc->name, arch_to_string(p->arch), out_dir);
+        return r;
 }

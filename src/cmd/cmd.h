@@ -18,6 +18,9 @@ int cmd_fetch(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_unpack(int argc, char **argv);
 int cmd_binfmt(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_rootfs(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
 
 /* Options every verb accepts, before or after the verb. */
 enum {
@@ -65,3 +68,5 @@ void cli_print_diag(const struct xb_diag *d);
 /* Resolves --arch (NULL: the recipe's first) and checks the recipe supports it. */
 int cli_pick_arch(const struct recipe *rc, const char *arg, enum xb_arch *ret);
 int cli_pick_strategy(const char *arg, enum xb_strategy *ret);
+/* A rootfs definition by name or path, with its located error reported. */
+int cli_load_rootfs(const char *arg, struct rootfs_def **ret);

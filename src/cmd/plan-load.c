@@ -30,6 +30,14 @@ static int plan_args_option(struct plan_args *a, int c, const char *arg) {
         case 'j':
                 a->json = true;
                 return 1;
+        case 0x210:
+                if (arg[0] == '-')
+                        return cli_usage_error(NULL, "--source must not start with '-'"), -1;
+                a->source = arg;
+                return 1;
+        case 0x211:
+                a->keep = true;
+                return 1;
         default:
                 return 0;
         }

@@ -10,6 +10,8 @@ struct plan_args {
         const char *strategy;
         const char *host;
         const char *out_dir;
+        const char *source; /* --source */
+        bool keep;          /* --keep */
         bool json;
 };
 
@@ -17,13 +19,17 @@ struct plan_args {
 #define PLAN_LONG_OPTIONS                                                                          \
         {"arch", required_argument, NULL, 'a'}, {"strategy", required_argument, NULL, 's'},        \
                 {"host", required_argument, NULL, 'H'}, {"out-dir", required_argument, NULL, 'o'}, \
-                {"json", no_argument, NULL, 'j'}
+                {"json", no_argument, NULL, 'j'}, {"source", required_argument, NULL, 0x210},           \
+                {"keep", no_argument, NULL, 0x211}
 
 #define PLAN_HELP                                                                                  \
         "  -a, --arch=ARCH       armhf, armel or arm64 (default: the recipe's first)\n"            \
         "  -s, --strategy=S      auto (default), cross, chroot, qemu-system or remote\n"           \
         "      --host=USER@HOST  The ARM host for the remote strategy\n"                           \
         "  -o, --out-dir=DIR     Where artifacts go (default: out)\n"                              \
+        "      --source=PATH     A local git repository or directory instead of the recipe's\n"   \
+        "                        source (a git repository's pinned commit is still verified)\n"   \
+        "      --keep            Keep the build session for inspection\n"                        \
         "      --json            Machine-readable output\n"
 
 /* The shared front of 'plan' and 'build': parses the options and the one RECIPE, loads and

@@ -67,3 +67,10 @@ int write_all(int fd, const void *buf, size_t n) {
         }
         return 0;
 }
+
+int write_file_text(const char *path, const char *text) {
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return -errno;
+        return write_all(fd, text, strlen(text));
+}

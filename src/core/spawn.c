@@ -22,6 +22,8 @@
 
 extern char **environ;
 
+volatile pid_t spawn_running_pid = 0;
+
 void spawn_result_clear(struct spawn_result *r) {
         free(r->tail);
         r->tail = NULL;
@@ -248,6 +250,7 @@ int spawn_run(const struct spawn_req *req, struct spawn_result *ret) {
                 closep(&sink.log_fd);
                 return r;
         }
+        spawn_running_pid = pid;
         pidfd = pidfd_open_compat(pid);
         if (req->timeout_ms > 0)
                 deadline = now_ms() + req->timeout_ms;
@@ -312,6 +315,7 @@ int spawn_run(const struct spawn_req *req, struct spawn_result *ret) {
                 while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                         ;
         }
+        spawn_running_pid = 0;
         if (group)
                 kill_child(pid, true, SIGKILL); /* stragglers of the step's group */
         sink_feed(&sink, NULL, 0, true);

@@ -50,6 +50,10 @@ int spawn_start(const struct spawn_req *req, pid_t *ret_pid, int *ret_output_fd)
  * child ran (whatever its status: see ret), -errno when it could not be started. */
 int spawn_run(const struct spawn_req *req, struct spawn_result *ret);
 
+/* The child spawn_run() is waiting for (0 when none), for signal handlers that pass a
+ * SIGINT or SIGTERM on as SIGTERM. */
+extern volatile pid_t spawn_running_pid;
+
 /* A one-line human description of how the child ended, e.g. "exited with status 3". */
 const char *spawn_result_describe(const struct spawn_result *r, char *buf, size_t size);
 

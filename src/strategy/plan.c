@@ -71,7 +71,7 @@ static int probe(const struct recipe *rc, const struct toolchain *tc, enum xb_ar
         } while (0)
 
         ret->recipe_allows = !rc->strategies[s].set || rc->strategies[s].enabled;
-        ret->implemented = false;
+        ret->implemented = s == XB_STRATEGY_CHROOT;
         switch (s) {
         case XB_STRATEGY_CROSS:
                 (void) snprintf(prog, sizeof prog, "%s-gcc", ai->triplet);
@@ -247,7 +247,7 @@ static int choose(struct plan *p, const struct recipe *rc, enum xb_strategy forc
         if (p->shown < 0)
                 p->shown = XB_STRATEGY_CROSS;
         return asprintf(&p->reason,
-                        "no strategy can build here: this version of xbuild plans builds but does not run them yet") < 0
+                        "no strategy can build here: see what each one lacks above (this version runs the chroot strategy; cross, qemu-system and remote are planned only)") < 0
                        ? -ENOMEM
                        : 0;
 }

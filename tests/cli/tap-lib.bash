@@ -29,7 +29,8 @@ mkdir -p "$HOME"
 # run ARGS...: sets RC, OUT (stdout), ERR (stderr)
 run() {
         set +e
-        "$XB" "$@" >"$TMP/out" 2>"$TMP/err"
+        # XB_PATH: the PATH xbuild sees, to simulate hosts with or without a tool.
+        PATH="${XB_PATH:-$PATH}" "$XB" "$@" >"$TMP/out" 2>"$TMP/err"
         RC=$?
 
         OUT=$(cat "$TMP/out")

@@ -38,8 +38,10 @@ int main(void) {
                "probes see the fake host: %s", p->probes[XB_STRATEGY_CHROOT].detail);
         tap_ok(!p->probes[XB_STRATEGY_REMOTE].recipe_allows && strstr(p->probes[XB_STRATEGY_REMOTE].detail, "disabled"),
                "recipe-disabled strategy");
-        tap_ok(p->chosen == _XB_STRATEGY_INVALID && p->shown == XB_STRATEGY_CROSS && strstr(p->reason, "does not run"),
-               "nothing is implemented, so nothing is chosen, and the plan says so");
+        tap_ok(p->chosen == _XB_STRATEGY_INVALID && p->shown == XB_STRATEGY_CROSS && strstr(p->reason, "no strategy can build here"),
+               "the one implemented strategy lacks qemu and root here: nothing is chosen, and the plan says so");
+        tap_ok(p->probes[XB_STRATEGY_CHROOT].implemented && !p->probes[XB_STRATEGY_CROSS].implemented,
+               "chroot is implemented, cross not yet");
         tap_ok(streq(strv_env_get(p->env, "TARGET"), "arm-linux-gnueabihf") &&
                        streq(strv_env_get(p->env, "OVERRIDE"), "cross") &&
                        streq(strv_env_get(p->env, "XB_JOBS"), "8") &&
@@ -58,6 +60,15 @@ int main(void) {
                        streq(strv_env_get(p->env, "OVERRIDE"), "base") && !strv_env_get(p->env, "XB_GOARM")[0],
                "chroot environment: fixed paths inside, no cross override, empty GOARM on arm64");
         tap_ok(p->probes[XB_STRATEGY_CROSS].host_ready == false, "no aarch64 cross gcc on the fake host");
+        plan_free(p);
+
+        char *have2[] = {(char *) "qemu-arm-static", NULL};
+        struct host_facts root_host = host;
+        root_host.is_root = true;
+        root_host.userdata = have2;
+        tap_ok(plan_make(rc, NULL, XB_ARCH_ARMHF, _XB_STRATEGY_INVALID, &root_host, &p) == 0 &&
+                       p->chosen == XB_STRATEGY_CHROOT && p->shown == XB_STRATEGY_CHROOT && strstr(p->reason, "first strategy"),
+               "root with qemu-arm-static: auto chooses chroot (%s)", p ? p->reason : "");
         plan_free(p);
         recipe_free(rc);
         return tap_done();

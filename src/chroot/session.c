@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/fileio.h"
+#include "core/path.h"
+#include "core/rm-rf.h"
+#include "core/strv.h"
+#include "session.h"
+
+#define MARKER ".xbuild-session"
+
+struct session *session_free(struct session *s) {
+        if (!s)
+                return NULL;
+        free(s->dir);
+        free(s->upper);
+        free(s->work);
+        free(s->merged);
+        free(s);
+        return NULL;
+}
+
+int self_exe(char **ret) {
+        /* The link itself, not what it points to: it still works when the binary was replaced
+         * on disk while we run (a rebuild), where the target name would not. */
+        *ret = strdup("/proc/self/exe");
+        return *ret ? 0 : -ENOMEM;
+}
+
+int session_create(const char *cache_root, struct session **ret) {
+        _cleanup_(session_freep) struct session *s = calloc(1, sizeof *s);
+        _cleanup_free_ char *base = path_join(cache_root, "sessions"), *marker = NULL, *text = NULL;
+        unsigned char rnd[6];
+        char id[64];
+        int r;
+
+        if (!s || !base)
+                return -ENOMEM;
+        r = mkdir_p(base, 0755);
+        if (r < 0)
+                return r;
+        if (getrandom(rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
+                return -errno;
+        (void) snprintf(id, sizeof id, "%d-%02x%02x%02x%02x%02x%02x", (int) getpid(), rnd[0], rnd[1], rnd[2], rnd[3],
+                        rnd[4], rnd[5]);
+        if (!(s->dir = path_join(base, id)))
+                return -ENOMEM;
+        if (mkdir(s->dir, 0700) < 0)
+                return -errno;
+        /* The marker first: a directory without it is never deleted by 'xbuild clean'. */
+        if (!(marker = path_join(s->dir, MARKER)) || asprintf(&text, "xbuild-session\npid %d\n", (int) getpid()) < 0)
+                return -ENOMEM;
+        r = write_file_text(marker, text);
+        if (r < 0)
+                return r;
+        if (!(s->upper = path_join(s->dir, "upper")) || !(s->work = path_join(s->dir, "work")) ||
+            !(s->merged = path_join(s->dir, "merged")))
+                return -ENOMEM;
+        if (mkdir(s->upper, 0755) < 0 || mkdir(s->work, 0700) < 0 || mkdir(s->merged, 0755) < 0)
+                return -errno;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int session_exec(const struct session *s, const struct session_spec *spec, char *const *argv,
+                 const struct spawn_req *io, struct spawn_result *res) {
+        _cleanup_strv_free_ char **args = NULL;
+        _cleanup_free_ char *exe = NULL;
+        struct spawn_req req = *io;
+        int r;
+
+        r = self_exe(&exe);
+        if (r < 0)
+                return r;
+        if ((r = strv_extend(&args, exe)) < 0 || (r = strv_extend(&args, "__session")) < 0)
+                return r;
+        STRV_FOREACH(l, spec->lowers)
+                if ((r = strv_extend(&args, "--lower")) < 0 || (r = strv_extend(&args, *l)) < 0)
+                        return r;
+        if ((r = strv_extend(&args, "--upper")) < 0 || (r = strv_extend(&args, spec->upper ? spec->upper : s->upper)) < 0 ||
+            (r = strv_extend(&args, "--work")) < 0 || (r = strv_extend(&args, spec->work ? spec->work : s->work)) < 0 ||
+            (r = strv_extend(&args, "--merged")) < 0 || (r = strv_extend(&args, s->merged)) < 0)
+                return r;
+        for (size_t i = 0; i < spec->n_binds; i++)
+                if ((r = strv_extend(&args, "--bind")) < 0 || (r = strv_extend(&args, spec->binds[i].src)) < 0 ||
+                    (r = strv_extend(&args, spec->binds[i].dst)) < 0 ||
+                    (r = strv_extend(&args, spec->binds[i].ro ? "ro" : "rw")) < 0)
+                        return r;
+        STRV_FOREACH(e, spec->env)
+                if ((r = strv_extend(&args, "--env")) < 0 || (r = strv_extend(&args, *e)) < 0)
+                        return r;
+        if (spec->cwd && ((r = strv_extend(&args, "--cwd")) < 0 || (r = strv_extend(&args, spec->cwd)) < 0))
+                return r;
+        if (spec->hostname && ((r = strv_extend(&args, "--hostname")) < 0 || (r = strv_extend(&args, spec->hostname)) < 0))
+                return r;
+        if ((r = strv_extend(&args, "--")) < 0 || (r = strv_extend_strv(&args, argv)) < 0)
+                return r;
+        req.argv = args;
+        req.envp = NULL;
+        req.cwd = NULL;
+        return spawn_run(&req, res);
+}
+
+/* /proc/self/mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s) {
+        char *o = s;
+        for (char *p = s; *p; p++) {
+                if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' && p[3] <= '7') {
+                        *o++ = (char) ((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+                        p += 3;
+                } else
+                        *o++ = *p;
+        }
+        *o = 0;
+}
+
+int mounts_below(const char *path, bool *ret) {
+        _cleanup_free_ char *text = NULL;
+        char real[PATH_MAX];
+        size_t pl;
+        int r;
+
+        if (!realpath(path, real))
+                return errno == ENOENT ? (*ret = false, 0) : -errno;
+        pl = strlen(real);
+        r = read_full_file("/proc/self/mountinfo", 64u << 20, &text, NULL);
+        if (r < 0)
+                return r;
+        *ret = false;
+        for (char *l = text; *l;) {
+                size_t n = strcspn(l, "\n");
+                bool last = l[n] == 0;
+                l[n] = 0;
+                /* Field 5 is the mount point. */
+                char *f = l;
+                for (int i = 0; i < 4 && f; i++) {
+                        f = strchr(f, ' ');
+                        if (f)
+                                f++;
+                }
+                if (f) {
+                        char mp[PATH_MAX];
+                        (void) snprintf(mp, sizeof mp, "%.*s", (int) strcspn(f, " "), f);
+                        unescape_octal(mp);
+                        if (strneq(mp, real, pl) && (mp[pl] == 0 || mp[pl] == '/'))
+                                *ret = true;
+                }
+                l += n + (last ? 0 : 1);
+        }
+        return 0;
+}
+
+int session_destroy(struct session *s, bool keep) {
+        bool busy;
+        int r;
+
+        if (keep)
+                return 0;
+        r = mounts_below(s->dir, &busy);
+        if (r < 0)
+                return r;
+        if (busy)
+                return -EBUSY;
+        return rm_rf(s->dir);
+}
+
+static bool owner_alive(const char *dir) {
+        _cleanup_free_ char *marker = path_join(dir, MARKER), *text = NULL;
+        char *p;
+        if (!marker || read_full_file(marker, 4096, &text, NULL) < 0 || !strneq(text, "xbuild-session\n", 15))
+                return true; /* not provably ours: treat as alive, never delete */
+        p = strstr(text, "pid ");
+        if (!p)
+                return true;
+        pid_t pid = (pid_t) strtol(p + 4, NULL, 10);
+        return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);
+}
+
+int session_clean_stale(const char *cache_root, unsigned *ret_removed, unsigned *ret_busy) {
+        _cleanup_free_ char *base = path_join(cache_root, "sessions");
+        struct dirent *de;
+        DIR *d;
+        int ret = 0;
+
+        *ret_removed = *ret_busy = 0;
+        if (!base)
+                return -ENOMEM;
+        d = opendir(base);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *dir = NULL;
+                bool busy;
+                if (de->d_name[0] == '.' || !(dir = path_join(base, de->d_name)))
+                        continue;
+                if (owner_alive(dir))
+                        continue;
+                if (mounts_below(dir, &busy) < 0 || busy) {
+                        (*ret_busy)++;
+                        continue;
+                }
+                int r = rm_rf(dir);
+                if (r < 0 && ret == 0)
+                        ret = r;
+                else if (r >= 0)
+                        (*ret_removed)++;
+        }
+        closedir(d);
+        return ret;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+
+#include "core/macro.h"
+#include "core/spawn.h"
+
+/* A session: a private, throw-away view of an ARM root file system in which commands run.
+ *   CACHE/sessions/ID/.xbuild-session   marker: "xbuild-session", "pid N"
+ *   CACHE/sessions/ID/upper, work        the overlay's writable layer
+ *   CACHE/sessions/ID/merged             where the root is mounted, inside the namespace only
+ * The cached root file system (the lower layers) is never written. Mounts exist only in the
+ * session's own mount namespace, so nothing leaks to the host even on SIGKILL; the directory
+ * is deleted after checking that nothing is mounted below it, never crossing a mount. */
+
+struct session {
+        char *dir;
+        char *upper, *work, *merged;
+};
+
+struct session_bind {
+        const char *src; /* host path */
+        const char *dst; /* path inside the root */
+        bool ro;
+};
+
+struct session_spec {
+        char *const *lowers;    /* layers, topmost first */
+        const char *upper;      /* NULL: the session's own */
+        const char *work;       /* with upper */
+        const struct session_bind *binds;
+        size_t n_binds;
+        char *const *env;       /* the whole environment of the command */
+        const char *cwd;        /* inside the root */
+        const char *hostname;
+};
+
+/* Creates CACHE/sessions/ID with its marker. */
+int session_create(const char *cache_root, struct session **ret);
+/* Runs argv inside: io says how output is handled (argv/envp of io are ignored). Returns 0
+ * when the command ran (see res), -errno when the session could not be started. */
+int session_exec(const struct session *s, const struct session_spec *spec, char *const *argv,
+                 const struct spawn_req *io, struct spawn_result *res);
+/* Deletes the session directory unless keep. -EBUSY if something is still mounted below it
+ * (then nothing is deleted). */
+int session_destroy(struct session *s, bool keep);
+struct session *session_free(struct session *s);
+DEFINE_FREEP(struct session, session_free)
+
+/* Whether anything in our mount namespace is mounted at or below path. */
+int mounts_below(const char *path, bool *ret);
+/* Removes session directories of runs that died (their pid is gone) and leftovers of
+ * interrupted preparations; never one that is mounted on or whose owner lives. */
+int session_clean_stale(const char *cache_root, unsigned *ret_removed, unsigned *ret_busy);
+
+/* The path of this executable, for re-executing ourselves as the session helper. */
+int self_exe(char **ret);

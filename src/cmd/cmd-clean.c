@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+
+#include "chroot/session.h"
+#include "cmd.h"
+#include "core/errors.h"
+#include "core/log.h"
+#include "fetch-opts.h"
+
+static const char usage[] =
+        "Usage: xbuild clean\n"
+        "\n"
+        "Remove what runs that were killed left in the cache: session directories whose xbuild\n"
+        "is gone and partial downloads nobody is using. A directory something is still mounted\n"
+        "on is never touched; nothing outside the cache is.\n"
+        "\n"
+        "Options:\n" CLI_COMMON_HELP;
+
+int cmd_clean(int argc, char **argv) {
+        _cleanup_(cache_freep) struct cache *c = NULL;
+        unsigned removed = 0, busy = 0;
+        int r;
+
+        r = cli_parse(argc, argv, "", NULL, usage, NULL);
+        if (r <= 0)
+                return -r;
+        if (argc - r != 0)
+                return cli_usage_error("clean", "takes no arguments");
+        if ((r = cli_open_cache(&c)) != 0)
+                return r;
+        r = session_clean_stale(c->root, &removed, &busy);
+        if (r < 0)
+                return log_error_errno(r, "Failed to clean sessions: %m"), XB_EXIT_CLEANUP_INCOMPLETE;
+        printf("%u stale sessions removed", removed);
+        if (busy)
+                printf(", %u left because something is mounted in them", busy);
+        putchar('\n');
+        return busy ? XB_EXIT_CLEANUP_INCOMPLETE : XB_EXIT_OK;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+
+#include "fetch/cache.h"
+#include "recipe/recipe.h"
+#include "recipe/rootfs.h"
+#include "strategy/plan.h"
+
+/* What every strategy's build driver gets, and what it reports. Drivers log their own
+ * failures (once) and return an exit code (enum xb_exit). */
+struct build_ctx {
+        const struct recipe *recipe;
+        const struct plan *plan;
+        const struct cache *cache;
+        const struct rootfs_def *rootfs;
+        const char *source_override; /* --source */
+        const char *out_dir;         /* OUT/NAME/ARCH */
+        const char *log_dir;         /* OUT/NAME/ARCH/logs */
+        bool keep;                   /* keep the session for inspection */
+};
+
+/* Copies the plan's artifacts from a source tree into ctx->out_dir: each path resolved inside
+ * the tree (a symlink can never make it copy a host file), regular files only, written to a
+ * temporary name and renamed. Returns 0 or an exit code (reported). */
+int build_collect_artifacts(const struct build_ctx *ctx, const char *src_tree);
+
+int strategy_chroot_build(const struct build_ctx *ctx);

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/* The chroot strategy: the recipe's steps run in an ARM root file system on this host, ARM
+ * binaries executed by qemu-user through binfmt_misc.
+ *   prepare rootfs -> build_deps layer -> session -> source into SESSION/src -> canary ->
+ *   steps -> artifacts to OUT/NAME/ARCH -> teardown (always). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "chroot-root.h"
+#include "chroot/session.h"
+#include "core/errors.h"
+#include "core/fileio.h"
+#include "core/log.h"
+#include "core/path.h"
+#include "core/strv.h"
+#include "fetch/source.h"
+#include "rootfs/prepare.h"
+
+#define SRC_IN "/xbuild/src"
+#define OUT_IN "/xbuild/out"
+#define STEPS_IN "/xbuild/steps"
+
+static long long now_ms(void) {
+        struct timespec ts;
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The step's whole environment: the session's standard one, then the plan's. */
+static char **step_env(const struct plan *p) {
+        char **env = rootfs_base_env();
+        STRV_FOREACH(e, p->env) {
+                const char *eq = strchr(*e, '=');
+                if (!env || !eq)
+                        continue;
+                _cleanup_free_ char *name = strndup(*e, (size_t) (eq - *e));
+                if (!name || strv_env_set(&env, name, eq + 1) < 0)
+                        return strv_free(env);
+        }
+        return env;
+}
+
+static int write_steps(const struct plan *p, const char *dir) {
+        size_t i = 0;
+        STRV_FOREACH(s, p->steps) {
+                _cleanup_free_ char *name = NULL, *path = NULL, *text = NULL;
+                if (asprintf(&name, "step-%02zu.sh", ++i) < 0 || !(path = path_join(dir, name)) ||
+                    asprintf(&text, "# xbuild step %zu, run as /bin/sh -e\n%s\n", i, *s) < 0)
+                        return -ENOMEM;
+                int r = write_file_text(path, text);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void report_failure(const char *what, const struct spawn_result *res, const char *log_path) {
+        char how[128];
+        log_error("%s %s; last lines of %s:", what, spawn_result_describe(res, how, sizeof how), log_path);
+        if (res->tail) {
+                /* The tail, indented, on stderr: enough to see why without opening the log. */
+                for (const char *l = res->tail; *l;) {
+                        size_t n = strcspn(l, "\n");
+                        fprintf(stderr, "    %.*s\n", (int) n, l);
+                        l += n + (l[n] ? 1 : 0);
+                }
+        }
+}
+
+int strategy_chroot_build(const struct build_ctx *ctx) {
+        const struct recipe *rc = ctx->recipe;
+        const struct plan *p = ctx->plan;
+        const struct arch_info *ai = arch_info(p->arch);
+        _cleanup_(session_freep) struct session *s = NULL;
+        _cleanup_strv_free_ char **env = NULL;
+        _cleanup_free_ char *src = NULL, *out = NULL, *steps = NULL, *pdir = NULL, *patches = NULL;
+        struct root_setup rs = {0};
+        struct source_result sr = {0};
+        char hostname[64], prefix[64];
+        int r, ret = XB_EXIT_OK;
+
+        if ((ret = root_setup(ctx->cache, ctx->rootfs, p->arch, p->build_deps, &rs)) != 0)
+                return ret;
+        r = session_create(ctx->cache->root, &s);
+        if (r < 0) {
+                log_error_errno(r, "Failed to create a session: %m");
+                ret = XB_EXIT_BUILD_FAILED;
+                goto finish;
+        }
+        log_debug("Session: %s", s->dir);
+        if (!(src = path_join(s->dir, "src")) || !(out = path_join(s->dir, "out")) || !(steps = path_join(s->dir, "steps")) ||
+            !(pdir = path_join(rc->dir, "patches")) || !(patches = path_join(pdir, rc->name)) || !(env = step_env(p))) {
+                ret = XB_EXIT_BUILD_FAILED;
+                goto finish;
+        }
+
+        /* Source, then the steps as files: never interpolated into a command line. */
+        struct source_opts so = {.override = ctx->source_override, .patches_dir = patches, .http = {.retries = 3}};
+        log_info("Source: %s", ctx->source_override ? ctx->source_override
+                               : rc->source.kind == SOURCE_LOCAL ? rc->source.path : rc->source.url);
+        r = source_prepare(rc, ctx->cache, &so, src, &sr);
+        if (r < 0) {
+                if (sr.failed_patch)
+                        log_error("Patch '%s' does not apply: %s", sr.failed_patch, sr.msg);
+                else
+                        log_error("Failed to prepare the source: %s", sr.msg[0] ? sr.msg : xb_strerror(r));
+                ret = xb_exit_code_for(r);
+                goto finish;
+        }
+        if (mkdir(out, 0755) < 0 || mkdir(steps, 0755) < 0 || (r = write_steps(p, steps)) < 0) {
+                log_error_errno(r < 0 ? r : -errno, "Failed to prepare the session: %m");
+                ret = XB_EXIT_BUILD_FAILED;
+                goto finish;
+        }
+        if (sr.epoch >= 0 && !strv_env_get(env, "SOURCE_DATE_EPOCH") &&
+            strv_extendf(&env, "SOURCE_DATE_EPOCH=%lld", sr.epoch) < 0) {
+                ret = XB_EXIT_BUILD_FAILED;
+                goto finish;
+        }
+
+        (void) snprintf(hostname, sizeof hostname, "xbuild-%s", ai->name);
+        (void) snprintf(prefix, sizeof prefix, "[%s %s] ", rc->name, ai->name);
+        struct session_bind binds[] = {{src, SRC_IN, false}, {out, OUT_IN, false}, {steps, STEPS_IN, true}};
+        struct session_spec spec = {.lowers = rs.lowers, .binds = binds, .n_binds = ELEMENTSOF(binds),
+                                    .env = env, .cwd = SRC_IN, .hostname = hostname};
+
+        /* Canary: the emulation answers as the target, or nothing else is worth running. */
+        {
+                char *argv[] = {(char *) "uname", (char *) "-m", NULL};
+                struct spawn_req io = {.stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE, .timeout_ms = 60000, .flags = SPAWN_NEW_PGRP};
+                struct spawn_result res = {0};
+                r = session_exec(s, &spec, argv, &io, &res);
+                bool ok = r >= 0 && res.exit_code == 0 && !res.signal && res.tail && strneq(res.tail, ai->uname_m, strlen(ai->uname_m));
+                if (!ok) {
+                        log_error("Canary failed: 'uname -m' in the %s session printed '%s' (expected %s)%s%s", ai->name,
+                                  res.tail ? res.tail : "", ai->uname_m, r < 0 ? ": " : "", r < 0 ? xb_strerror(r) : "");
+                        spawn_result_clear(&res);
+                        ret = XB_EXIT_HOST_MISSING;
+                        goto finish;
+                }
+                spawn_result_clear(&res);
+                log_debug("Canary: uname -m = %s", ai->uname_m);
+        }
+
+        size_t n_steps = strv_length(p->steps);
+        for (size_t i = 0; i < n_steps; i++) {
+                _cleanup_free_ char *script = NULL, *logname = NULL, *log_path = NULL;
+                struct spawn_result res = {0};
+                long long t0 = now_ms();
+
+                if (signals_interrupted()) {
+                        ret = XB_EXIT_BUILD_FAILED;
+                        goto finish;
+                }
+                if (asprintf(&script, STEPS_IN "/step-%02zu.sh", i + 1) < 0 || asprintf(&logname, "step-%02zu.log", i + 1) < 0 ||
+                    !(log_path = path_join(ctx->log_dir, logname))) {
+                        ret = XB_EXIT_BUILD_FAILED;
+                        goto finish;
+                }
+                (void) unlink(log_path);
+                char *argv[] = {(char *) "/bin/sh", (char *) "-e", script, NULL};
+                struct spawn_req io = {.stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE, .log_path = log_path,
+                                       .echo = log_get_max_level() >= LOG_LEVEL_DEBUG, .log_prefix = prefix,
+                                       .timeout_ms = rc->timeout * 1000U, .flags = SPAWN_NEW_PGRP};
+                log_info("Step %zu/%zu: %s", i + 1, n_steps, p->steps[i]);
+                r = session_exec(s, &spec, argv, &io, &res);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to start step %zu: %m", i + 1);
+                        ret = XB_EXIT_BUILD_FAILED;
+                        goto finish;
+                }
+                if (res.exit_code != 0 || res.signal || res.timed_out) {
+                        char what[64];
+                        (void) snprintf(what, sizeof what, "Step %zu", i + 1);
+                        report_failure(signals_interrupted() ? "Interrupted: step" : what, &res, log_path);
+                        spawn_result_clear(&res);
+                        ret = XB_EXIT_BUILD_FAILED;
+                        goto finish;
+                }
+                spawn_result_clear(&res);
+                log_info("Step %zu/%zu done in %.1f s (log: %s)", i + 1, n_steps, (double) (now_ms() - t0) / 1000.0, log_path);
+        }
+        ret = build_collect_artifacts(ctx, src);
+
+finish:
+        if (s) {
+                r = session_destroy(s, ctx->keep);
+                if (ctx->keep)
+                        log_info("Session kept in %s", s->dir);
+                else if (r < 0) {
+                        log_error_errno(r, "Failed to remove the session %s: %m", s->dir);
+                        if (ret == XB_EXIT_OK)
+                                ret = XB_EXIT_CLEANUP_INCOMPLETE;
+                }
+        }
+        source_result_clear(&sr);
+        root_setup_clear(&rs);
+        return ret;
+}
