@@ -252,8 +252,13 @@ static int setup_root(const struct spec *s) {
                 (void) snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
                 if (mount(s->binds[i].src, fdpath, NULL, MS_BIND | MS_REC, NULL) < 0)
                         return FAIL("cannot bind %s to %s: %s", s->binds[i].src, s->binds[i].dst, strerror(errno));
-                if (s->binds[i].ro && mount(NULL, fdpath, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
-                        return FAIL("cannot make %s read-only: %s", s->binds[i].dst, strerror(errno));
+                if (s->binds[i].ro) {
+                        /* The fd still names the directory under the new mount: look again. */
+                        _cleanup_close_ int mfd = openat2_in_root(rootfd, s->binds[i].dst, O_PATH | O_DIRECTORY, 0);
+                        (void) snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", mfd);
+                        if (mfd < 0 || mount(NULL, fdpath, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+                                return FAIL("cannot make %s read-only: %s", s->binds[i].dst, strerror(errno));
+                }
         }
         /* pivot_root, not chroot: no way back to the host's tree from inside. */
         if (fchdir(rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
