@@ -359,33 +359,33 @@ int binfmt_setup(const char *mnt, const char *binfmt_d, const char *state_file, 
         r = binfmt_list(mnt, &v, &n);
         if (r < 0)
                 return r;
+        const struct binfmt_entry *ours = NULL, *fit = NULL;
         for (size_t i = 0; i < n; i++) {
                 if (!binfmt_rule_matches_arch(&v[i].rule, a) || !v[i].enabled)
                         continue;
                 const char *problem = binfmt_entry_problem(&v[i]);
-                if (v[i].ours && !problem) {
-                        ret->action = BINFMT_ALREADY;
-                        (void) snprintf(ret->name, sizeof ret->name, "%s", v[i].rule.name);
-                        return 0;
-                }
-                if (!problem && !unfit) {
-                        ret->action = BINFMT_REUSED;
-                        (void) snprintf(ret->name, sizeof ret->name, "%s", v[i].rule.name);
+                if (!problem) {
+                        if (v[i].ours)
+                                ours = &v[i];
+                        else if (!fit)
+                                fit = &v[i];
                         continue;
                 }
-                if (problem) {
-                        unfit = true;
-                        off += (size_t) snprintf(ret->detail + off, sizeof ret->detail - MIN(off, sizeof ret->detail),
-                                                 "%s'%s' (%s, flags '%s'): %s", off ? "; " : "", v[i].rule.name,
-                                                 v[i].rule.interpreter, v[i].rule.flags, problem);
-                }
+                unfit = true;
+                off += (size_t) snprintf(ret->detail + off, sizeof ret->detail - MIN(off, sizeof ret->detail),
+                                         "%s'%s' (%s, flags '%s'): %s", off ? "; " : "", v[i].rule.name,
+                                         v[i].rule.interpreter, v[i].rule.flags, problem);
         }
         /* The kernel picks among matching entries by registration order, which procfs does not
-         * show: one unfit entry makes the outcome a coin toss, so it is never left enabled. */
-        if (!unfit && ret->action == BINFMT_REUSED)
-                return 0;
+         * show: one unfit entry makes the outcome a coin toss, even beside ours, so it is never
+         * left enabled. */
         if (unfit && !force) {
                 ret->action = BINFMT_CONFLICT;
+                return 0;
+        }
+        if (!unfit && (ours || fit)) {
+                ret->action = ours ? BINFMT_ALREADY : BINFMT_REUSED;
+                (void) snprintf(ret->name, sizeof ret->name, "%s", (ours ? ours : fit)->rule.name);
                 return 0;
         }
         if (unfit)
@@ -398,6 +398,11 @@ int binfmt_setup(const char *mnt, const char *binfmt_d, const char *state_file, 
                                 if (!v[i].ours && (r = state_add(state_file, v[i].rule.name)) < 0)
                                         return r;
                         }
+        if (ours) {
+                ret->action = BINFMT_ALREADY;
+                (void) snprintf(ret->name, sizeof ret->name, "%s", ours->rule.name);
+                return 0;
+        }
         r = binfmt_default_rule(binfmt_d, a, &rule);
         if (r < 0)
                 return r;

@@ -121,7 +121,8 @@ static int do_install(int arches_mask) {
                         log_info("Mounted binfmt_misc at %s", BINFMT_MNT);
                 switch (res.action) {
                 case BINFMT_ALREADY:
-                        printf("%s: %s already registered\n", arch_to_string((enum xb_arch) a), res.name);
+                        printf("%s: %s already registered%s%s\n", arch_to_string((enum xb_arch) a), res.name,
+                               res.detail[0] ? "; disabled: " : "", res.detail);
                         break;
                 case BINFMT_REUSED:
                         printf("%s: reusing %s (fit for chroots)\n", arch_to_string((enum xb_arch) a), res.name);
