@@ -277,7 +277,8 @@ int binfmt_list(const char *mnt, struct binfmt_entry **ret, size_t *ret_n) {
                 v[n++] = e;
         }
         closedir(d);
-        qsort(v, n, sizeof *v, cmp_entry);
+        if (n > 0)
+                qsort(v, n, sizeof *v, cmp_entry);
         *ret = v;
         *ret_n = n;
         return 0;

@@ -222,7 +222,8 @@ int cache_list(const struct cache *c, struct cache_entry **ret, size_t *ret_n) {
                 e[n++].size = (uint64_t) st.st_size;
         }
         closedir(d);
-        qsort(e, n, sizeof *e, cmp_entry);
+        if (n > 0)
+                qsort(e, n, sizeof *e, cmp_entry);
 
         d = opendir(index);
         while (d && (de = readdir(d))) {

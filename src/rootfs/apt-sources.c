@@ -170,7 +170,8 @@ int apt_sources_find_mirror(const char *etc_apt, const char *suite, char **ret) 
                         return -ENOMEM;
                 }
         closedir(d);
-        qsort(names, strv_length(names), sizeof(char *), cmp_str);
+        if (names)
+                qsort(names, strv_length(names), sizeof(char *), cmp_str);
         STRV_FOREACH(n, names) {
                 size_t l = strlen(*n);
                 int deb822 = l > 8 && streq(*n + l - 8, ".sources");

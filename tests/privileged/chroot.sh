@@ -66,11 +66,12 @@ ls -la /dev >"$TMP/dev.before"
 echo canary >"$TMP/bindcanary/file"
 "$XB" --cache-dir "$CACHE" run --arch armhf --bind "$TMP/bindcanary:/src" -- sh -c 'sleep 4242' >/dev/null 2>&1 &
 xpid=$!
-for i in $(seq 100); do ps -eo args | grep -v grep | grep -q "sleep 4242" && break; sleep 0.1; done
-check "the command runs" eval '! no_proc "sleep 4242"'
+# the emulated sleep itself (qemu shows it as ".. /usr/bin/sleep sleep 4242"), not our own arguments
+for i in $(seq 100); do ps -eo args | grep -v grep | grep -q "sleep sleep 4242" && break; sleep 0.1; done
+check "the command runs" eval '! no_proc "sleep sleep 4242"'
 kill -KILL $xpid; wait $xpid 2>/dev/null
-for i in $(seq 100); do no_proc "sleep 4242" && no_mounts && break; sleep 0.1; done
-check "after SIGKILL: no process, no mount left" eval 'no_proc "sleep 4242" && no_mounts'
+for i in $(seq 100); do no_proc "sleep sleep 4242" && no_mounts && break; sleep 0.1; done
+check "after SIGKILL: no process, no mount left" eval 'no_proc "sleep sleep 4242" && no_mounts'
 check "after SIGKILL: host /dev and the bound canary intact" eval 'ls -la /dev | diff -q - "$TMP/dev.before" >/dev/null && [ "$(cat "$TMP/bindcanary/file")" = canary ]'
 xr clean
 check "xbuild clean removes the dead run's session" eval 'rc_is 0 && out_has "1 stale sessions removed" && no_sessions'
