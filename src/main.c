@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "chroot/ns-helper.h"
 #include "cmd/cmd.h"
 #include "core/errors.h"
 #include "core/log.h"
@@ -57,10 +56,6 @@ static void usage(FILE *f) {
 int main(int argc, char **argv) {
         static const struct option opts[] = {CLI_COMMON_OPTIONS, {"version", no_argument, NULL, ARG_VERSION}, {0}};
         int c;
-
-        /* The session helper: xbuild re-executing itself inside new namespaces. */
-        if (argc > 1 && streq(argv[1], "__session"))
-                return ns_helper_main(argc - 1, argv + 1);
 
         /* Global options stop at the verb ('+'): the verb parses the rest. */
         opterr = 0;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* The process that builds a session's world. xbuild re-executes itself as
- *   xbuild __session [SPEC...] -- CMD ARGS...
- * (see session.c for the spec) so that namespace and mount work happens in a fresh process,
+/* The process that builds a session's world: the small executable xbuild-session,
+ *   xbuild-session [SPEC...] -- CMD ARGS...
+ * (see session.c for the spec), so that namespace and mount work happens in a fresh process,
  * with normal error reporting, never between fork and exec. It:
  *   1. unshares mount, PID, UTS and IPC namespaces and makes every mount a slave, so nothing
  *      mounted here reaches the host and the kernel drops it all when the namespace dies;

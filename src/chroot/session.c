@@ -29,11 +29,34 @@ struct session *session_free(struct session *s) {
         return NULL;
 }
 
-int self_exe(char **ret) {
-        /* The link itself, not what it points to: it still works when the binary was replaced
-         * on disk while we run (a rebuild), where the target name would not. */
-        *ret = strdup("/proc/self/exe");
-        return *ret ? 0 : -ENOMEM;
+#ifndef XB_LIBEXECDIR
+#define XB_LIBEXECDIR "/usr/local/libexec/xbuild"
+#endif
+
+int session_helper_path(char **ret) {
+        char exe[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        char *p = NULL;
+
+        if (n > 0) {
+                exe[n] = 0;
+                _cleanup_free_ char *dir = path_dirname(exe);
+                if (dir && (p = path_join(dir, "xbuild-session")) && access(p, X_OK) == 0) {
+                        *ret = p;
+                        return 0;
+                }
+                free(p);
+        }
+        p = path_join(XB_LIBEXECDIR, "xbuild-session");
+        if (!p)
+                return -ENOMEM;
+        if (access(p, X_OK) < 0) {
+                int e = errno;
+                free(p);
+                return -e;
+        }
+        *ret = p;
+        return 0;
 }
 
 int session_create(const char *cache_root, struct session **ret) {
@@ -78,10 +101,10 @@ int session_exec(const struct session *s, const struct session_spec *spec, char 
         struct spawn_req req = *io;
         int r;
 
-        r = self_exe(&exe);
+        r = session_helper_path(&exe);
         if (r < 0)
                 return r;
-        if ((r = strv_extend(&args, exe)) < 0 || (r = strv_extend(&args, "__session")) < 0)
+        if ((r = strv_extend(&args, exe)) < 0)
                 return r;
         STRV_FOREACH(l, spec->lowers)
                 if ((r = strv_extend(&args, "--lower")) < 0 || (r = strv_extend(&args, *l)) < 0)

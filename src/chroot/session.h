@@ -54,5 +54,6 @@ int mounts_below(const char *path, bool *ret);
  * interrupted preparations; never one that is mounted on or whose owner lives. */
 int session_clean_stale(const char *cache_root, unsigned *ret_removed, unsigned *ret_busy);
 
-/* The path of this executable, for re-executing ourselves as the session helper. */
-int self_exe(char **ret);
+/* The session helper (xbuild-session): beside this executable when it runs from its build
+ * directory, else in the installed libexec directory. */
+int session_helper_path(char **ret);

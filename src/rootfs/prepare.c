@@ -96,8 +96,12 @@ static int make_debootstrap(const struct rootfs_def *rf, enum xb_arch a, const c
                                 rf->suite, rf->path);
                 return -XB_E_NOT_AVAILABLE;
         }
-        if (!mirror || (r = self_exe(&exe)) < 0)
+        if (!mirror)
                 return -ENOMEM;
+        if ((r = session_helper_path(&exe)) < 0) {
+                (void) snprintf(p->msg, sizeof p->msg, "the session helper xbuild-session is missing: %s", xb_strerror(r));
+                return r;
+        }
         {
                 FILE *f = NULL;
                 size_t n;
@@ -112,8 +116,7 @@ static int make_debootstrap(const struct rootfs_def *rf, enum xb_arch a, const c
                 if (!f || fclose(f) != 0)
                         return -ENOMEM;
         }
-        if ((r = strv_extend(&argv, exe)) < 0 || (r = strv_extend(&argv, "__session")) < 0 ||
-            (r = strv_extend(&argv, "--private-mounts")) < 0 || (r = strv_extend(&argv, "--")) < 0 ||
+        if ((r = strv_extend(&argv, exe)) < 0 || (r = strv_extend(&argv, "--private-mounts")) < 0 || (r = strv_extend(&argv, "--")) < 0 ||
             (r = strv_extend(&argv, "debootstrap")) < 0 ||
             (r = strv_extendf(&argv, "--arch=%s", arch_to_string(a))) < 0 ||
             (r = strv_extendf(&argv, "--variant=%s", rf->variant)) < 0 ||
