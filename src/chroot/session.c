@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -133,55 +132,6 @@ int session_exec(const struct session *s, const struct session_spec *spec, char 
         return spawn_run(&req, res);
 }
 
-/* /proc/self/mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape_octal(char *s) {
-        char *o = s;
-        for (char *p = s; *p; p++) {
-                if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' && p[3] <= '7') {
-                        *o++ = (char) ((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
-                        p += 3;
-                } else
-                        *o++ = *p;
-        }
-        *o = 0;
-}
-
-int mounts_below(const char *path, bool *ret) {
-        _cleanup_free_ char *text = NULL;
-        char real[PATH_MAX];
-        size_t pl;
-        int r;
-
-        if (!realpath(path, real))
-                return errno == ENOENT ? (*ret = false, 0) : -errno;
-        pl = strlen(real);
-        r = read_full_file("/proc/self/mountinfo", 64u << 20, &text, NULL);
-        if (r < 0)
-                return r;
-        *ret = false;
-        for (char *l = text; *l;) {
-                size_t n = strcspn(l, "\n");
-                bool last = l[n] == 0;
-                l[n] = 0;
-                /* Field 5 is the mount point. */
-                char *f = l;
-                for (int i = 0; i < 4 && f; i++) {
-                        f = strchr(f, ' ');
-                        if (f)
-                                f++;
-                }
-                if (f) {
-                        char mp[PATH_MAX];
-                        (void) snprintf(mp, sizeof mp, "%.*s", (int) strcspn(f, " "), f);
-                        unescape_octal(mp);
-                        if (strneq(mp, real, pl) && (mp[pl] == 0 || mp[pl] == '/'))
-                                *ret = true;
-                }
-                l += n + (last ? 0 : 1);
-        }
-        return 0;
-}
-
 int session_destroy(struct session *s, bool keep) {
         bool busy;
         int r;
@@ -208,35 +158,14 @@ static bool owner_alive(const char *dir) {
         return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);
 }
 
+static bool session_is_stale(const char *name, const char *path, void *userdata) {
+        (void) userdata;
+        return name[0] != '.' && !owner_alive(path);
+}
+
 int session_clean_stale(const char *cache_root, unsigned *ret_removed, unsigned *ret_busy) {
         _cleanup_free_ char *base = path_join(cache_root, "sessions");
-        struct dirent *de;
-        DIR *d;
-        int ret = 0;
-
-        *ret_removed = *ret_busy = 0;
         if (!base)
                 return -ENOMEM;
-        d = opendir(base);
-        if (!d)
-                return errno == ENOENT ? 0 : -errno;
-        while ((de = readdir(d))) {
-                _cleanup_free_ char *dir = NULL;
-                bool busy;
-                if (de->d_name[0] == '.' || !(dir = path_join(base, de->d_name)))
-                        continue;
-                if (owner_alive(dir))
-                        continue;
-                if (mounts_below(dir, &busy) < 0 || busy) {
-                        (*ret_busy)++;
-                        continue;
-                }
-                int r = rm_rf(dir);
-                if (r < 0 && ret == 0)
-                        ret = r;
-                else if (r >= 0)
-                        (*ret_removed)++;
-        }
-        closedir(d);
-        return ret;
+        return rm_rf_entries(base, session_is_stale, NULL, ret_removed, ret_busy);
 }

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "core/macro.h"
+#include "core/rm-rf.h"
 #include "core/spawn.h"
 
 /* A session: a private, throw-away view of an ARM root file system in which commands run.
@@ -48,8 +49,6 @@ int session_destroy(struct session *s, bool keep);
 struct session *session_free(struct session *s);
 DEFINE_FREEP(struct session, session_free)
 
-/* Whether anything in our mount namespace is mounted at or below path. */
-int mounts_below(const char *path, bool *ret);
 /* Removes session directories of runs that died (their pid is gone) and leftovers of
  * interrupted preparations; never one that is mounted on or whose owner lives. */
 int session_clean_stale(const char *cache_root, unsigned *ret_removed, unsigned *ret_busy);

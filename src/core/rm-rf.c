@@ -2,6 +2,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -9,6 +11,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "macro.h"
 #include "path.h"
 #include "rm-rf.h"
@@ -113,4 +116,88 @@ int rm_rf(const char *path) {
         if (r < 0)
                 return r;
         return rmdir(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+/* /proc/self/mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s) {
+        char *o = s;
+        for (char *p = s; *p; p++) {
+                if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' && p[3] <= '7') {
+                        *o++ = (char) ((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+                        p += 3;
+                } else
+                        *o++ = *p;
+        }
+        *o = 0;
+}
+
+int mounts_below(const char *path, bool *ret) {
+        _cleanup_free_ char *text = NULL;
+        char real[PATH_MAX];
+        size_t pl;
+        int r;
+
+        if (!realpath(path, real))
+                return errno == ENOENT ? (*ret = false, 0) : -errno;
+        pl = strlen(real);
+        r = read_full_file("/proc/self/mountinfo", 64u << 20, &text, NULL);
+        if (r < 0)
+                return r;
+        *ret = false;
+        for (char *l = text; *l;) {
+                size_t n = strcspn(l, "\n");
+                bool last = l[n] == 0;
+                l[n] = 0;
+                /* Field 5 is the mount point. */
+                char *f = l;
+                for (int i = 0; i < 4 && f; i++) {
+                        f = strchr(f, ' ');
+                        if (f)
+                                f++;
+                }
+                if (f) {
+                        char mp[PATH_MAX];
+                        (void) snprintf(mp, sizeof mp, "%.*s", (int) strcspn(f, " "), f);
+                        unescape_octal(mp);
+                        if (strneq(mp, real, pl) && (mp[pl] == 0 || mp[pl] == '/'))
+                                *ret = true;
+                }
+                l += n + (last ? 0 : 1);
+        }
+        return 0;
+}
+
+int rm_rf_unless_mounted(const char *path) {
+        bool busy;
+        int r = mounts_below(path, &busy);
+        if (r < 0)
+                return r;
+        return busy ? -EBUSY : rm_rf(path);
+}
+
+int rm_rf_entries(const char *dir, bool (*want)(const char *name, const char *path, void *userdata),
+                  void *userdata, unsigned *ret_removed, unsigned *ret_busy) {
+        struct dirent *de;
+        DIR *d;
+        int ret = 0;
+
+        *ret_removed = *ret_busy = 0;
+        d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *p = NULL;
+                if (streq(de->d_name, ".") || streq(de->d_name, "..") || !(p = path_join(dir, de->d_name)) ||
+                    !want(de->d_name, p, userdata))
+                        continue;
+                int r = rm_rf_unless_mounted(p);
+                if (r == -EBUSY)
+                        (*ret_busy)++;
+                else if (r < 0 && ret == 0)
+                        ret = r;
+                else if (r >= 0)
+                        (*ret_removed)++;
+        }
+        closedir(d);
+        return ret;
 }

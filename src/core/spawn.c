@@ -341,3 +341,14 @@ const char *spawn_result_describe(const struct spawn_result *r, char *buf, size_
                 (void) snprintf(buf, size, "exited with status %d", r->exit_code);
         return buf;
 }
+
+void spawn_result_last_line(const struct spawn_result *r, const char **ret, int *ret_len) {
+        const char *tail = r->tail ? r->tail : "";
+        size_t n = strlen(tail), b;
+        while (n > 0 && tail[n - 1] == '\n')
+                n--;
+        for (b = n; b > 0 && tail[b - 1] != '\n'; b--)
+                ;
+        *ret = tail + b;
+        *ret_len = (int) (n - b);
+}

@@ -57,6 +57,9 @@ extern volatile pid_t spawn_running_pid;
 /* A one-line human description of how the child ended, e.g. "exited with status 3". */
 const char *spawn_result_describe(const struct spawn_result *r, char *buf, size_t size);
 
+/* The last non-empty line of the captured tail ("" when none), as pointer and length. */
+void spawn_result_last_line(const struct spawn_result *r, const char **ret, int *ret_len);
+
 /* Resolves a program name in the given PATH value (NULL: ours). Returns a malloc'd path,
  * or NULL with errno set (ENOENT). */
 char *spawn_find_program(const char *name, const char *path_env);

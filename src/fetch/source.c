@@ -53,14 +53,10 @@ static int apply_patches(const struct recipe *rc, const struct source_opts *o, c
                 if (sr.exit_code != 0 || sr.signal) {
                         res->failed_patch = strdup(*p);
                         /* The last line of patch's output says which hunk failed. */
-                        const char *tail = sr.tail ? sr.tail : "";
-                        size_t n = strlen(tail);
-                        while (n > 0 && tail[n - 1] == '\n')
-                                n--;
-                        size_t b = n;
-                        while (b > 0 && tail[b - 1] != '\n')
-                                b--;
-                        (void) snprintf(res->msg, sizeof res->msg, "%.*s", (int) (n - b), tail + b);
+                        const char *last;
+                        int len;
+                        spawn_result_last_line(&sr, &last, &len);
+                        (void) snprintf(res->msg, sizeof res->msg, "%.*s", len, last);
                         spawn_result_clear(&sr);
                         return -XB_E_PATCH;
                 }

@@ -64,15 +64,11 @@ static int run_logged(struct rootfs_prep *p, char *const *argv, unsigned timeout
                 return r == -ENOENT ? -XB_E_NOT_AVAILABLE : r;
         }
         if (res.exit_code != 0 || res.signal || res.timed_out) {
-                const char *tail = res.tail ? res.tail : "";
-                size_t n = strlen(tail);
-                while (n > 0 && tail[n - 1] == '\n')
-                        n--;
-                size_t b = n;
-                while (b > 0 && tail[b - 1] != '\n')
-                        b--;
+                const char *last;
+                int len;
+                spawn_result_last_line(&res, &last, &len);
                 (void) snprintf(p->msg, sizeof p->msg, "%s %s: %.*s%s%s", what,
-                                spawn_result_describe(&res, how, sizeof how), (int) (n - b), tail + b,
+                                spawn_result_describe(&res, how, sizeof how), len, last,
                                 p->log_path ? "; full log: " : "", p->log_path ? p->log_path : "");
                 spawn_result_clear(&res);
                 return -XB_E_NOT_AVAILABLE;
@@ -238,10 +234,8 @@ int rootfs_prepare_base(const struct rootfs_def *rf, enum xb_arch a, struct root
                         r = -errno;
         }
         if (r < 0) {
-                bool busy = false;
                 /* Never delete across a mount a failed debootstrap might have left. */
-                if (mounts_below(partial, &busy) >= 0 && !busy)
-                        (void) rm_rf(partial);
+                (void) rm_rf_unless_mounted(partial);
                 return r;
         }
         *ret_created = true;
@@ -348,9 +342,7 @@ int rootfs_prepare_deps(const struct rootfs_def *rf, enum xb_arch a, const char 
                         r = -errno;
         }
         if (r < 0) {
-                bool busy = false;
-                if (mounts_below(partial, &busy) >= 0 && !busy)
-                        (void) rm_rf(partial);
+                (void) rm_rf_unless_mounted(partial);
                 return r;
         }
         *ret_created = true;
@@ -370,33 +362,25 @@ static bool entry_matches(const char *entry, const char *name, enum xb_arch a) {
         return false;
 }
 
+struct match {
+        const char *name;
+        enum xb_arch arch;
+};
+
+static bool want_entry(const char *entry, const char *path, void *userdata) {
+        const struct match *m = userdata;
+        (void) path;
+        return entry_matches(entry, m->name, m->arch);
+}
+
 int rootfs_remove(const struct cache *c, const char *name, enum xb_arch a, unsigned *ret_removed) {
         _cleanup_free_ char *base = cache_sub(c, "rootfs", NULL);
-        struct dirent *de;
-        DIR *d;
-        int ret = 0;
+        struct match m = {name, a};
+        unsigned busy = 0;
+        int r;
 
-        *ret_removed = 0;
         if (!base)
                 return -ENOMEM;
-        d = opendir(base);
-        if (!d)
-                return errno == ENOENT ? 0 : -errno;
-        while ((de = readdir(d))) {
-                _cleanup_free_ char *p = NULL;
-                bool busy;
-                if (!entry_matches(de->d_name, name, a) || !(p = path_join(base, de->d_name)))
-                        continue;
-                if (mounts_below(p, &busy) < 0 || busy) {
-                        ret = -EBUSY;
-                        continue;
-                }
-                int r = rm_rf(p);
-                if (r < 0 && ret == 0)
-                        ret = r;
-                else if (r >= 0)
-                        (*ret_removed)++;
-        }
-        closedir(d);
-        return ret;
+        r = rm_rf_entries(base, want_entry, &m, ret_removed, &busy);
+        return r < 0 ? r : busy ? -EBUSY : 0;
 }

@@ -38,4 +38,31 @@ machine=$(chroot "$TMP/root" /usr/bin/qemu-arm-static /bin/uname -m)
 chroot "$TMP/root" /usr/bin/qemu-arm-static /bin/false; rc_false=$?
 check "/bin/true runs in the unpacked rootfs under qemu" eval '[ $rc_true = 0 ] && [ $rc_false = 1 ]'
 check "uname -m says armv7l" eval '[ "$machine" = armv7l ]'
+# The same tarball as a rootfs definition of the tarball kind: fetched with its pin, unpacked
+# into the cache, and used by 'xbuild run' (binfmt_misc this time, no qemu copied in).
+CACHE=$TMP/cache
+cat >"$TMP/busybox-root.yaml" <<Y
+name: busybox-root
+summary: busybox-static armhf, packed by the test
+arches: [armhf]
+provider: tarball
+package_manager: apt
+tarball:
+  armhf:
+    url: "file://$TMP/rootfs-armhf.tar.gz"
+    sha256: "$(sha256sum "$TMP/rootfs-armhf.tar.gz" | cut -d' ' -f1)"
+Y
+run --cache-dir "$CACHE" run --arch armhf --rootfs "$TMP/busybox-root.yaml" -- /bin/sh -c 'uname -m; echo $$'
+check "a tarball rootfs definition: fetched, unpacked, run" eval 'rc_is 0 && [ "$OUT" = "$(printf "armv7l\n2")" ]'
+run --cache-dir "$CACHE" rootfs list
+check "rootfs list shows it" eval 'rc_is 0 && out_has "busybox-root-armhf-"'
+run --cache-dir "$CACHE" run --arch armhf --rootfs "$TMP/busybox-root.yaml" --keep -- /bin/true
+check "--keep keeps the session" eval 'rc_is 0 && err_has "Session kept in" && [ -n "$(ls "$CACHE/sessions")" ]'
+run --cache-dir "$CACHE" clean
+check "clean removes the kept session of a finished run" eval 'rc_is 0 && [ -z "$(ls "$CACHE/sessions")" ]'
+run --cache-dir "$CACHE" rootfs remove "$TMP/busybox-root.yaml"
+check "rootfs remove" eval 'rc_is 0 && out_has "1 prepared trees removed" && [ -z "$(ls "$CACHE/rootfs")" ]'
+sed -i 's/^    sha256: .*/    sha256: "0000000000000000000000000000000000000000000000000000000000000000"/' "$TMP/busybox-root.yaml"
+run --cache-dir "$CACHE" run --arch armhf --rootfs "$TMP/busybox-root.yaml" -- /bin/true
+check "a wrong pin: refused before anything is unpacked" eval 'rc_is 2 && err_has "sha256 mismatch" && [ -z "$(ls "$CACHE/rootfs")" ]'
 done_testing
