@@ -11,7 +11,8 @@ static const char usage[] =
         "Usage: xbuild clean\n"
         "\n"
         "Remove what runs that were killed left in the cache: session directories whose xbuild\n"
-        "is gone and partial downloads nobody is using. A directory something is still mounted\n"
+        "is gone and half-made root file systems, dependency layers and git mirrors\n"
+        "(NAME.partial-PID of a dead PID). A directory something is still mounted\n"
         "on is never touched; nothing outside the cache is.\n"
         "\n"
         "Options:\n" CLI_COMMON_HELP;
@@ -31,9 +32,13 @@ int cmd_clean(int argc, char **argv) {
         r = session_clean_stale(c->root, &removed, &busy);
         if (r < 0)
                 return log_error_errno(r, "Failed to clean sessions: %m"), XB_EXIT_CLEANUP_INCOMPLETE;
-        printf("%u stale sessions removed", removed);
-        if (busy)
-                printf(", %u left because something is mounted in them", busy);
+        unsigned partials = 0, pbusy = 0;
+        r = cache_clean_partials(c->root, &partials, &pbusy);
+        if (r < 0)
+                return log_error_errno(r, "Failed to clean interrupted preparations: %m"), XB_EXIT_CLEANUP_INCOMPLETE;
+        printf("%u stale sessions removed, %u interrupted preparations removed", removed, partials);
+        if (busy + pbusy)
+                printf(", %u left because something is mounted in them", busy + pbusy);
         putchar('\n');
-        return busy ? XB_EXIT_CLEANUP_INCOMPLETE : XB_EXIT_OK;
+        return busy + pbusy ? XB_EXIT_CLEANUP_INCOMPLETE : XB_EXIT_OK;
 }

@@ -58,8 +58,10 @@ run --cache-dir "$CACHE" rootfs list
 check "rootfs list shows it" eval 'rc_is 0 && out_has "busybox-root-armhf-"'
 run --cache-dir "$CACHE" run --arch armhf --rootfs "$TMP/busybox-root.yaml" --keep -- /bin/true
 check "--keep keeps the session" eval 'rc_is 0 && err_has "Session kept in" && [ -n "$(ls "$CACHE/sessions")" ]'
+mkdir -p "$CACHE/rootfs/busybox-root-armhf-0123.partial-999999/tree" "$CACHE/rootfs/other.partial-$$"
 run --cache-dir "$CACHE" clean
-check "clean removes the kept session of a finished run" eval 'rc_is 0 && [ -z "$(ls "$CACHE/sessions")" ]'
+check "clean removes the kept session and a dead run's half-made tree, not a live one's" eval 'rc_is 0 && [ -z "$(ls "$CACHE/sessions")" ] && out_has "1 interrupted preparations removed" && [ ! -e "$CACHE/rootfs/busybox-root-armhf-0123.partial-999999" ] && [ -d "$CACHE/rootfs/other.partial-$$" ]'
+rmdir "$CACHE/rootfs/other.partial-$$"
 run --cache-dir "$CACHE" rootfs remove "$TMP/busybox-root.yaml"
 check "rootfs remove" eval 'rc_is 0 && out_has "1 prepared trees removed" && [ -z "$(ls "$CACHE/rootfs")" ]'
 sed -i 's/^    sha256: .*/    sha256: "0000000000000000000000000000000000000000000000000000000000000000"/' "$TMP/busybox-root.yaml"
