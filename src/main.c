@@ -24,6 +24,7 @@ static const struct verb verbs[] = {
         {"fetch", cmd_fetch, "Fetch and verify a recipe's source, a rootfs tarball or a URL"},
         {"cache", cmd_cache, "List, verify or prune the download cache"},
         {"unpack", cmd_unpack, "Extract a tarball or .deb safely"},
+        {"verify", cmd_verify, "Check an executable is for the target and runs (ELF, qemu smoke runs)"},
         {"run", cmd_run, "Run an ARM program in a throw-away session on a cached root file system"},
         {"rootfs", cmd_rootfs, "List, prepare or remove cached ARM root file systems"},
         {"clean", cmd_clean, "Remove what killed runs left in the cache"},

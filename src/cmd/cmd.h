@@ -21,6 +21,9 @@ int cmd_binfmt(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_rootfs(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
+
 
 /* Options every verb accepts, before or after the verb. */
 enum {

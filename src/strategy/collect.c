@@ -6,9 +6,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "build.h"
+#include "report/build-report.h"
+#include "verify/verify.h"
 #include "core/errors.h"
 #include "core/fileio.h"
 #include "core/log.h"
@@ -70,4 +73,58 @@ int build_collect_artifacts(const struct build_ctx *ctx, const char *src_tree) {
                 log_info("Artifact: %s", dest);
         }
         return XB_EXIT_OK;
+}
+
+int build_verify_and_report(const struct build_ctx *ctx, const char *sysroot, const char *commit, long long epoch,
+                            const char *toolchain_version, const struct build_phase *phases, size_t n_phases) {
+        const struct plan *p = ctx->plan;
+        struct verify_result *res = calloc(p->n_artifacts + 1, sizeof *res);
+        struct build_report rep = {.source_commit = commit, .source_epoch = epoch, .toolchain_version = toolchain_version,
+                                   .artifacts = res, .n_artifacts = 0, .ok = true};
+        _cleanup_free_ char *report = NULL;
+        struct timespec t0, t1;
+        int r, ret = XB_EXIT_OK;
+
+        if (!res)
+                return log_error_errno(-ENOMEM, "Failed to verify: %m"), XB_EXIT_BUILD_FAILED;
+        (void) clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (size_t i = 0; i < p->n_artifacts && ret == XB_EXIT_OK; i++) {
+                const struct recipe_expect *e = &p->artifacts[i].def->expect;
+                _cleanup_free_ char *dest = path_join(ctx->out_dir, p->artifacts[i].def->install_as);
+                struct verify_opts o = {.arch = p->arch, .want_static = e->static_link, .runs = e->runs,
+                                        .timeout_s = e->timeout, .sysroot = sysroot};
+                char msg[512] = "";
+                if (!dest) {
+                        ret = XB_EXIT_BUILD_FAILED;
+                        break;
+                }
+                r = verify_artifact(dest, &o, &res[i], msg, sizeof msg);
+                rep.n_artifacts = i + 1;
+                if (r < 0) {
+                        log_error("Failed to verify '%s': %s", dest, msg[0] ? msg : xb_strerror(r));
+                        ret = r == -XB_E_NOT_AVAILABLE ? XB_EXIT_HOST_MISSING : XB_EXIT_BUILD_FAILED;
+                        rep.ok = false;
+                        break;
+                }
+                verify_print(&res[i]);
+                if (!res[i].ok) {
+                        rep.ok = false;
+                        log_error("Artifact '%s' failed verification", dest);
+                }
+        }
+        (void) clock_gettime(CLOCK_MONOTONIC, &t1);
+        for (size_t i = 0; i < n_phases && rep.n_phases < ELEMENTSOF(rep.phases) - 1; i++)
+                rep.phases[rep.n_phases++] = phases[i];
+        rep.phases[rep.n_phases++] = (struct build_phase){"verify", (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9};
+        r = build_report_write(ctx, &rep, &report);
+        if (r < 0)
+                log_warning_errno(r, "Failed to write report.json: %m");
+        else
+                log_info("Report: %s", report);
+        for (size_t i = 0; i < rep.n_artifacts; i++)
+                verify_result_clear(&res[i]);
+        free(res);
+        if (ret == XB_EXIT_OK && !rep.ok)
+                ret = XB_EXIT_VERIFY_FAILED;
+        return ret;
 }

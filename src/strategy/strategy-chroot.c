@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "report/build-report.h"
 #include "chroot-root.h"
 #include "chroot/session.h"
 #include "core/errors.h"
@@ -83,10 +84,20 @@ int strategy_chroot_build(const struct build_ctx *ctx) {
         struct root_setup rs = {0};
         struct source_result sr = {0};
         char hostname[64], prefix[64];
+        struct build_phase phases[6];
+        size_t n_phases = 0;
+        long long t = now_ms();
         int r, ret = XB_EXIT_OK;
+#define PHASE(label)                                                                               \
+        do {                                                                                       \
+                long long _n = now_ms();                                                           \
+                phases[n_phases++] = (struct build_phase){(label), (double) (_n - t) / 1000.0};    \
+                t = _n;                                                                            \
+        } while (0)
 
         if ((ret = root_setup(ctx->cache, ctx->rootfs, p->arch, p->build_deps, &rs)) != 0)
                 return ret;
+        PHASE("rootfs");
         r = session_create(ctx->cache->root, &s);
         if (r < 0) {
                 log_error_errno(r, "Failed to create a session: %m");
@@ -113,6 +124,7 @@ int strategy_chroot_build(const struct build_ctx *ctx) {
                 ret = xb_exit_code_for(r);
                 goto finish;
         }
+        PHASE("source");
         if (mkdir(out, 0755) < 0 || mkdir(steps, 0755) < 0 || (r = write_steps(p, steps)) < 0) {
                 log_error_errno(r < 0 ? r : -errno, "Failed to prepare the session: %m");
                 ret = XB_EXIT_BUILD_FAILED;
@@ -186,7 +198,13 @@ int strategy_chroot_build(const struct build_ctx *ctx) {
                 spawn_result_clear(&res);
                 log_info("Step %zu/%zu done in %.1f s (log: %s)", i + 1, n_steps, (double) (now_ms() - t0) / 1000.0, log_path);
         }
+        PHASE("steps");
         ret = build_collect_artifacts(ctx, src);
+        PHASE("collect");
+        if (ret == XB_EXIT_OK)
+                ret = build_verify_and_report(ctx, rs.base, rc->source.kind == SOURCE_GIT ? rc->source.commit : NULL,
+                                              sr.epoch, NULL, phases, n_phases);
+#undef PHASE
 
 finish:
         if (s) {

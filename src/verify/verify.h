@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "core/hash.h"
+#include "elf.h"
+#include "recipe/recipe.h"
+
+/* Proof that an artifact is what it claims: its ELF headers against the target, then each
+ * expected command run under qemu-user with a time limit. A Docker binary whose
+ * 'daemon --help' fails is a failure here: the client-only trap of the 2016 report. */
+
+struct verify_run {
+        char **argv;
+        int exit_code, signal;
+        bool timed_out, ok;
+        char *output; /* the last lines */
+};
+
+struct verify_result {
+        char path[4096];
+        char sha256[SHA256_HEX_LEN + 1];
+        struct elf_info elf;
+        bool elf_ok;
+        char elf_msg[512];
+        struct verify_run *runs;
+        size_t n_runs;
+        bool ok;
+};
+
+void verify_result_clear(struct verify_result *r);
+
+struct verify_opts {
+        enum xb_arch arch;
+        int want_static;         /* -1: not checked */
+        char ***runs;            /* argument vectors, NULL-terminated; NULL: none */
+        unsigned timeout_s;      /* per run */
+        const char *sysroot;     /* qemu -L for dynamic executables; NULL: the host's / */
+};
+
+/* Returns 0 when the checks could be made (see ret->ok), or -errno / -XB_E_NOT_AVAILABLE (no
+ * qemu-user for the arch) with msg set. */
+int verify_artifact(const char *path, const struct verify_opts *o, struct verify_result *ret, char *msg, size_t msg_size);
+
+json_object *verify_result_json(const struct verify_result *r);
+
+/* The result as lines on stdout (xbuild verify, builds). */
+void verify_print(const struct verify_result *v);
