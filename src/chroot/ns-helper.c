@@ -40,6 +40,7 @@ struct spec {
         const char *hostname;
         char **env;
         bool private_mounts_only;
+        bool host_tree; /* mount the overlay at --merged, then run on the host's tree */
         char **argv;
 };
 
@@ -62,6 +63,8 @@ static int parse(int argc, char **argv, struct spec *s) {
                 bool has1 = i + 1 < argc;
                 if (streq(a, "--private-mounts"))
                         s->private_mounts_only = true;
+                else if (streq(a, "--host-tree"))
+                        s->host_tree = true;
                 else if (streq(a, "--lower") && has1 && s->n_lowers < MAX_LOWERS)
                         s->lowers[s->n_lowers++] = argv[++i];
                 else if (streq(a, "--upper") && has1)
@@ -216,8 +219,7 @@ static void append_escaped(char *buf, size_t size, const char *path) {
         buf[o] = 0;
 }
 
-static int setup_root(const struct spec *s) {
-        _cleanup_close_ int rootfd = -EBADF;
+static int mount_overlay(const struct spec *s) {
         char opts[16384] = "lowerdir=";
 
         /* Lower layers are never written: every change lands in the session's upper layer. */
@@ -234,6 +236,14 @@ static int setup_root(const struct spec *s) {
                 if (mount("overlay", s->merged, "overlay", 0, opts) < 0)
                         return FAIL("cannot mount the overlay on %s: %s", s->merged, strerror(errno));
         }
+        return 0;
+}
+
+static int setup_root(const struct spec *s) {
+        _cleanup_close_ int rootfd = -EBADF;
+
+        if (mount_overlay(s) < 0)
+                return -1;
 
         rootfd = open(s->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
@@ -358,10 +368,24 @@ int ns_helper_main(int argc, char **argv) {
 
         if (parse(argc, argv, &s) < 0)
                 return 125;
-        if (unshare(CLONE_NEWNS | (s.private_mounts_only ? 0 : CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC)) < 0)
+        if (unshare(CLONE_NEWNS | (s.private_mounts_only || s.host_tree ? 0 : CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC)) < 0)
                 return FAIL("cannot create namespaces: %s", strerror(errno)), 125;
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return FAIL("cannot make mounts private: %s", strerror(errno)), 125;
+        if (s.host_tree) {
+                /* A cross build: the ARM tree is a sysroot at --merged, visible to this command
+                 * only; the command runs on the host's own tree. */
+                if (mount_overlay(&s) < 0)
+                        return 125;
+                char *const *env = s.env ? s.env : (char *[]){NULL};
+                _cleanup_free_ char *path = spawn_find_program(s.argv[0], strv_env_get(env, "PATH"));
+                if (!path)
+                        return FAIL("%s: not found", s.argv[0]), 127;
+                if (s.cwd && chdir(s.cwd) < 0)
+                        return FAIL("cannot enter %s: %s", s.cwd, strerror(errno)), 125;
+                execve(path, s.argv, (char **) env);
+                return FAIL("cannot run %s: %s", s.argv[0], strerror(errno)), 127;
+        }
         if (s.private_mounts_only) {
                 _cleanup_free_ char *path = spawn_find_program(s.argv[0], NULL);
                 if (!path)

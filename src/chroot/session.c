@@ -59,23 +59,12 @@ int session_helper_path(char **ret) {
         return 0;
 }
 
-int session_create(const char *cache_root, struct session **ret) {
+int session_create_at(const char *dir, const char *merged_name, struct session **ret) {
         _cleanup_(session_freep) struct session *s = calloc(1, sizeof *s);
-        _cleanup_free_ char *base = path_join(cache_root, "sessions"), *marker = NULL, *text = NULL;
-        unsigned char rnd[6];
-        char id[64];
+        _cleanup_free_ char *marker = NULL, *text = NULL;
         int r;
 
-        if (!s || !base)
-                return -ENOMEM;
-        r = mkdir_p(base, 0755);
-        if (r < 0)
-                return r;
-        if (getrandom(rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
-                return -errno;
-        (void) snprintf(id, sizeof id, "%d-%02x%02x%02x%02x%02x%02x", (int) getpid(), rnd[0], rnd[1], rnd[2], rnd[3],
-                        rnd[4], rnd[5]);
-        if (!(s->dir = path_join(base, id)))
+        if (!s || !(s->dir = strdup(dir)))
                 return -ENOMEM;
         if (mkdir(s->dir, 0700) < 0)
                 return -errno;
@@ -86,12 +75,32 @@ int session_create(const char *cache_root, struct session **ret) {
         if (r < 0)
                 return r;
         if (!(s->upper = path_join(s->dir, "upper")) || !(s->work = path_join(s->dir, "work")) ||
-            !(s->merged = path_join(s->dir, "merged")))
+            !(s->merged = path_join(s->dir, merged_name)))
                 return -ENOMEM;
         if (mkdir(s->upper, 0755) < 0 || mkdir(s->work, 0700) < 0 || mkdir(s->merged, 0755) < 0)
                 return -errno;
         *ret = TAKE_PTR(s);
         return 0;
+}
+
+int session_create(const char *cache_root, struct session **ret) {
+        _cleanup_free_ char *base = path_join(cache_root, "sessions"), *dir = NULL;
+        unsigned char rnd[6];
+        char id[64];
+        int r;
+
+        if (!base)
+                return -ENOMEM;
+        r = mkdir_p(base, 0755);
+        if (r < 0)
+                return r;
+        if (getrandom(rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
+                return -errno;
+        (void) snprintf(id, sizeof id, "%d-%02x%02x%02x%02x%02x%02x", (int) getpid(), rnd[0], rnd[1], rnd[2], rnd[3],
+                        rnd[4], rnd[5]);
+        if (!(dir = path_join(base, id)))
+                return -ENOMEM;
+        return session_create_at(dir, "merged", ret);
 }
 
 int session_exec(const struct session *s, const struct session_spec *spec, char *const *argv,
@@ -104,7 +113,7 @@ int session_exec(const struct session *s, const struct session_spec *spec, char 
         r = session_helper_path(&exe);
         if (r < 0)
                 return r;
-        if ((r = strv_extend(&args, exe)) < 0)
+        if ((r = strv_extend(&args, exe)) < 0 || (spec->host_tree && (r = strv_extend(&args, "--host-tree")) < 0))
                 return r;
         STRV_FOREACH(l, spec->lowers)
                 if ((r = strv_extend(&args, "--lower")) < 0 || (r = strv_extend(&args, *l)) < 0)

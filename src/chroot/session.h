@@ -35,10 +35,14 @@ struct session_spec {
         char *const *env;       /* the whole environment of the command */
         const char *cwd;        /* inside the root */
         const char *hostname;
+        bool host_tree; /* the overlay is mounted at the session's merged dir as a sysroot and
+                         * the command runs on the host's tree (cross builds) */
 };
 
 /* Creates CACHE/sessions/ID with its marker. */
 int session_create(const char *cache_root, struct session **ret);
+/* The same at a fixed directory (which must not exist), its merged dir named merged_name. */
+int session_create_at(const char *dir, const char *merged_name, struct session **ret);
 /* Runs argv inside: io says how output is handled (argv/envp of io are ignored). Returns 0
  * when the command ran (see res), -errno when the session could not be started. */
 int session_exec(const struct session *s, const struct session_spec *spec, char *const *argv,

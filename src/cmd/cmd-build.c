@@ -22,10 +22,11 @@ static const char usage[] =
 int cmd_build(int argc, char **argv) {
         _cleanup_(recipe_freep) struct recipe *rc = NULL;
         _cleanup_(plan_freep) struct plan *p = NULL;
+        _cleanup_(toolchain_freep) struct toolchain *tc = NULL;
         struct plan_args args;
         int r;
 
-        r = plan_command(argc, argv, usage, &args, &rc, &p);
+        r = plan_command(argc, argv, usage, &args, &rc, &tc, &p);
         if (r != 0)
                 return r == PLAN_DONE ? XB_EXIT_OK : r;
         if (p->chosen < 0) {
@@ -53,6 +54,9 @@ int cmd_build(int argc, char **argv) {
         switch (p->chosen) {
         case XB_STRATEGY_CHROOT:
                 r = strategy_chroot_build(&ctx);
+                break;
+        case XB_STRATEGY_CROSS:
+                r = strategy_cross_build(&ctx, tc);
                 break;
         default:
                 /* plan_make() chooses only implemented strategies. */

@@ -20,10 +20,11 @@ static const char usage[] =
 int cmd_plan(int argc, char **argv) {
         _cleanup_(recipe_freep) struct recipe *rc = NULL;
         _cleanup_(plan_freep) struct plan *p = NULL;
+        _cleanup_(toolchain_freep) struct toolchain *tc = NULL;
         struct plan_args args;
         int r;
 
-        r = plan_command(argc, argv, usage, &args, &rc, &p);
+        r = plan_command(argc, argv, usage, &args, &rc, &tc, &p);
         if (r != 0)
                 return r == PLAN_DONE ? XB_EXIT_OK : r;
         if (args.json) {

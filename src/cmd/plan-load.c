@@ -48,7 +48,7 @@ static int handle(int c, const char *arg) {
 }
 
 static int plan_load(const struct plan_args *a, const char *recipe_arg, struct recipe **ret_recipe,
-              struct plan **ret_plan) {
+                     struct toolchain **ret_toolchain, struct plan **ret_plan) {
         _cleanup_(catalog_freep) struct catalog *cat = NULL;
         _cleanup_(recipe_freep) struct recipe *rc = NULL;
         _cleanup_(toolchain_freep) struct toolchain *tc = NULL;
@@ -85,11 +85,12 @@ static int plan_load(const struct plan_args *a, const char *recipe_arg, struct r
         if (r < 0)
                 return log_error_errno(r, "Failed to plan '%s': %m", rc->name), XB_EXIT_BUILD_FAILED;
         *ret_recipe = TAKE_PTR(rc);
+        *ret_toolchain = TAKE_PTR(tc);
         return 0;
 }
 
 int plan_command(int argc, char **argv, const char *usage, struct plan_args *ret_args,
-                 struct recipe **ret_recipe, struct plan **ret_plan) {
+                 struct recipe **ret_recipe, struct toolchain **ret_toolchain, struct plan **ret_plan) {
         static const struct option opts[] = {PLAN_LONG_OPTIONS, {0}};
         int r;
 
@@ -100,7 +101,7 @@ int plan_command(int argc, char **argv, const char *usage, struct plan_args *ret
                 return -r;
         if (argc - r != 1)
                 return cli_usage_error(argv[0], argc - r == 0 ? "missing RECIPE" : "too many arguments");
-        r = plan_load(&arg_plan, argv[r], ret_recipe, ret_plan);
+        r = plan_load(&arg_plan, argv[r], ret_recipe, ret_toolchain, ret_plan);
         if (r == 0)
                 *ret_args = arg_plan;
         return r;

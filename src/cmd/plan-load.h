@@ -37,6 +37,6 @@ struct plan_args {
  * printed; or an exit code, already reported. */
 #define PLAN_DONE (-1)
 int plan_command(int argc, char **argv, const char *usage, struct plan_args *ret_args,
-                 struct recipe **ret_recipe, struct plan **ret_plan);
+                 struct recipe **ret_recipe, struct toolchain **ret_toolchain, struct plan **ret_plan);
 /* Human-readable plan on stdout. */
 void plan_print(const struct plan *p);

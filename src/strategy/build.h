@@ -34,3 +34,5 @@ int build_verify_and_report(const struct build_ctx *ctx, const char *sysroot, co
                             const char *toolchain_version, const struct build_phase *phases, size_t n_phases);
 
 int strategy_chroot_build(const struct build_ctx *ctx);
+struct toolchain;
+int strategy_cross_build(const struct build_ctx *ctx, const struct toolchain *tc);

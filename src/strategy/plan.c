@@ -60,7 +60,7 @@ static bool has(const struct host_facts *h, const char *prog) {
 static int probe(const struct recipe *rc, const struct toolchain *tc, enum xb_arch arch,
                  enum xb_strategy s, const struct host_facts *h, struct strategy_probe *ret) {
         const struct arch_info *ai = arch_info(arch);
-        char prog[128], missing[512] = "";
+        char prog[128], missing[512] = "", will[256] = "";
         int n = 0;
 
 #define NEED(cond, what)                                                                           \
@@ -71,14 +71,31 @@ static int probe(const struct recipe *rc, const struct toolchain *tc, enum xb_ar
         } while (0)
 
         ret->recipe_allows = !rc->strategies[s].set || rc->strategies[s].enabled;
-        ret->implemented = s == XB_STRATEGY_CHROOT;
+        ret->implemented = s == XB_STRATEGY_CHROOT || s == XB_STRATEGY_CROSS;
         switch (s) {
-        case XB_STRATEGY_CROSS:
+        case XB_STRATEGY_CROSS: {
+                /* The toolchain may be installed on demand (root with apt), which the detail says. */
+                bool installable = h->is_root && has(h, "apt-get");
                 (void) snprintf(prog, sizeof prog, "%s-gcc", ai->triplet);
-                NEED(has(h, prog), prog);
-                if (tc && tc->kind == TOOLCHAIN_GO)
-                        NEED(has(h, "go"), "go");
+                NEED(tc, "a toolchain in the recipe");
+                if (tc && !has(h, prog) && installable)
+                        (void) snprintf(will, sizeof will, "; will install %s", prog);
+                else
+                        NEED(has(h, prog), prog);
+                if (tc && tc->kind == TOOLCHAIN_GO) {
+                        if (!has(h, "go") && installable)
+                                (void) snprintf(will + strlen(will), sizeof will - strlen(will), "%s go", will[0] ? "," : "; will install");
+                        else
+                                NEED(has(h, "go"), "go");
+                }
+                /* Target libraries come from the ARM rootfs: preparing it needs what chroot needs. */
+                if (rc->build_deps && rc->build_deps[0]) {
+                        (void) snprintf(prog, sizeof prog, "qemu-%s-static", ai->qemu_user);
+                        NEED(has(h, prog), prog);
+                        NEED(h->is_root, "root (for the ARM sysroot)");
+                }
                 break;
+        }
         case XB_STRATEGY_CHROOT:
                 (void) snprintf(prog, sizeof prog, "qemu-%s-static", ai->qemu_user);
                 NEED(has(h, prog), prog);
@@ -97,11 +114,11 @@ static int probe(const struct recipe *rc, const struct toolchain *tc, enum xb_ar
         }
 #undef NEED
         ret->host_ready = missing[0] == 0;
-        if (asprintf(&ret->detail, "%s%s%s%s",
+        if (asprintf(&ret->detail, "%s%s%s%s%s",
                      ret->recipe_allows ? "" : "disabled by the recipe; ",
                      ret->implemented ? "" : "not implemented in this version; ",
                      ret->host_ready ? "host has what it needs" : "host lacks: ",
-                     missing) < 0)
+                     missing, ret->host_ready ? will : "") < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -116,10 +133,12 @@ static int make_vars(const struct recipe *rc, enum xb_arch arch, enum xb_strateg
                 return -ENOMEM;
         switch (s) {
         case XB_STRATEGY_CROSS:
-                /* The host builds in a work dir; the sysroot is the recipe's ARM rootfs. */
+                /* The host builds in a work dir; the recipe's ARM rootfs (with its build_deps) is
+                 * mounted at WORK/sysroot for the steps. */
+                (void) rootfs;
                 if (asprintf(&buf[1], "%s/work/%s-%s/src", cache, rc->name, ai->name) < 0 ||
                     asprintf(&buf[2], "%s/work/%s-%s/out", cache, rc->name, ai->name) < 0 ||
-                    asprintf(&buf[3], "%s/rootfs/%s-%s", cache, rootfs, ai->name) < 0)
+                    asprintf(&buf[3], "%s/work/%s-%s/sysroot", cache, rc->name, ai->name) < 0)
                         return -ENOMEM;
                 break;
         case XB_STRATEGY_REMOTE:
