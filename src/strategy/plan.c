@@ -89,7 +89,8 @@ static int probe(const struct recipe *rc, const struct toolchain *tc, enum xb_ar
                                 NEED(has(h, "go"), "go");
                 }
                 /* Target libraries come from the ARM rootfs: preparing it needs what chroot needs. */
-                if (rc->build_deps && rc->build_deps[0]) {
+                char *const *deps = rc->strategies[s].build_deps ? rc->strategies[s].build_deps : rc->build_deps;
+                if (deps && deps[0]) {
                         (void) snprintf(prog, sizeof prog, "qemu-%s-static", ai->qemu_user);
                         NEED(has(h, prog), prog);
                         NEED(h->is_root, "root (for the ARM sysroot)");

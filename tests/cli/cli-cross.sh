@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The cross strategy with Debian's cross compilers and Go: builds verified, reproducible, and
+# chosen automatically when the host has the compiler.
+XB=$1
+source "$(dirname "$0")/tap-lib.bash"
+for tool in arm-linux-gnueabihf-gcc arm-linux-gnueabi-gcc aarch64-linux-gnu-gcc qemu-arm-static qemu-aarch64-static go; do
+        command -v $tool >/dev/null || { echo "1..0 # SKIP needs $tool (the test command installs it)"; exit 77; }
+done
+CACHE=$TMP/cache
+OUTD=$TMP/outdir
+xb() { run --cache-dir "$CACHE" "$@"; }
+
+xb build tiny-engine --strategy cross --arch armhf --out-dir "$OUTD"
+R=$OUTD/tiny-engine/armhf
+check "tiny-engine cross-built for armhf and verified" eval 'rc_is 0 && out_has "tinyctr: verified" && out_has "EABI5 hard-float, static"'
+check "report.json: strategy, toolchain version, artifact sha256" eval '[ "$(jq -r .strategy "$R/report.json")" = cross ] && jq -r .toolchain_version "$R/report.json" | grep -q arm-linux-gnueabihf-gcc && [ "$(jq -r ".artifacts[0].sha256" "$R/report.json")" = "$(sha256sum "$R/tinyctr" | cut -d" " -f1)" ] && [ "$(jq -r .verified "$R/report.json")" = true ]'
+first=$(sha256sum "$R/tinyctr" | cut -d' ' -f1)
+xb build tiny-engine --strategy cross --arch armhf --out-dir "$OUTD"
+check "a second build gives the same bytes" eval 'rc_is 0 && [ "$(sha256sum "$R/tinyctr" | cut -d" " -f1)" = "$first" ]'
+check "the work directory is removed after the build" eval '[ -z "$(ls "$CACHE/work" 2>/dev/null)" ]'
+xb build tiny-engine --strategy cross --arch armel --out-dir "$OUTD"
+check "armel cross build: soft-float, verified" eval 'rc_is 0 && out_has "EABI5 soft-float, static"'
+xb build tiny-engine --strategy cross --arch arm64 --out-dir "$OUTD"
+check "arm64 cross build: AArch64, verified" eval 'rc_is 0 && out_has "ELF 64-bit AArch64, static"'
+
+# A Go program through the go toolchain descriptor.
+mkdir -p "$TMP/goapp"
+printf 'package main\nimport ("fmt"; "os")\nfunc main() { if len(os.Args) > 1 && os.Args[1] == "daemon" { fmt.Println("daemon"); return }; fmt.Println("goapp") }\n' >"$TMP/goapp/main.go"
+cat >"$TMP/goapp.yaml" <<Y
+name: goapp
+summary: a Go program
+arches: [armhf, arm64]
+source: {local: "$TMP/goapp"}
+toolchain: go
+env: {GO111MODULE: "off", GOFLAGS: "-trimpath"}
+steps: ["go build -o goapp ."]
+artifacts:
+  - path: goapp
+    expect: {static: true, runs: [[], [daemon]]}
+Y
+xb build "$TMP/goapp.yaml" --strategy cross --arch armhf --out-dir "$OUTD"
+check "a Go program cross-built (GOARCH=arm GOARM=7 from the toolchain) and smoke-run" eval 'rc_is 0 && out_has "goapp: verified" && [ "$(jq -r ".artifacts[0].elf.go.goarm" "$OUTD/goapp/armhf/report.json")" = 7 ]'
+xb build "$TMP/goapp.yaml" --strategy cross --arch arm64 --out-dir "$OUTD"
+check "the same for arm64" eval 'rc_is 0 && out_has "ELF 64-bit AArch64, static"'
+
+# A recipe whose artifact is not what it claims: exit 3, report says why.
+cat >"$TMP/liar.yaml" <<Y
+name: liar
+summary: claims a daemon it does not have
+arches: [armhf]
+source: {local: "$TMP/goapp"}
+toolchain: go
+env: {GO111MODULE: "off"}
+steps: ["go build -o goapp ."]
+artifacts:
+  - path: goapp
+    expect: {static: false, runs: [[--version]]}
+Y
+xb build "$TMP/liar.yaml" --strategy cross --out-dir "$OUTD"
+check "an artifact failing its expectations: exit 3, report.json verified=false" eval 'rc_is 3 && out_has "linking: got static, expected dynamic" && [ "$(jq -r .verified "$OUTD/liar/armhf/report.json")" = false ]'
+
+# Planning: cross when the compiler is there, explained when not.
+mkdir -p "$TMP/fakebin"; ln -sf /bin/true "$TMP/fakebin/arm-linux-gnueabihf-gcc"
+XB_PATH=$TMP/fakebin run plan tiny-engine --json
+check "auto chooses cross when the cross gcc is on PATH" eval 'rc_is 0 && [ "$(echo "$OUT" | jq -r .chosen)" = cross ]'
+mkdir -p "$TMP/emptybin"
+XB_PATH=$TMP/emptybin run plan tiny-engine
+check "and explains when it is not" eval 'rc_is 0 && out_has "cross        no   host lacks: arm-linux-gnueabihf-gcc"'
+done_testing
