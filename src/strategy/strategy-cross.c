@@ -14,6 +14,7 @@
 
 #include "build.h"
 #include "chroot-root.h"
+#include "cross-files.h"
 #include "chroot/session.h"
 #include "core/errors.h"
 #include "core/fileio.h"
@@ -201,6 +202,17 @@ int strategy_cross_build(const struct build_ctx *ctx, const struct toolchain *tc
         if (mkdir(out, 0755) < 0 || mkdir(steps, 0755) < 0 || !(env = host_env(p, sysroot ? s->merged : NULL, ai->triplet, sr.epoch))) {
                 ret = XB_EXIT_BUILD_FAILED;
                 goto finish;
+        }
+        {
+                /* meson and CMake glue, for recipes built with those. */
+                _cleanup_free_ char *mf = path_join(work, "cross-meson.ini"), *cf = path_join(work, "cross-toolchain.cmake");
+                _cleanup_free_ char *mt = cross_meson_file(p->arch, sysroot ? s->merged : NULL);
+                _cleanup_free_ char *ct = cross_cmake_file(p->arch, sysroot ? s->merged : NULL);
+                if (!mf || !cf || !mt || !ct || write_file_text(mf, mt) < 0 || write_file_text(cf, ct) < 0 ||
+                    strv_env_set(&env, "XB_MESON_CROSS_FILE", mf) < 0 || strv_env_set(&env, "XB_CMAKE_TOOLCHAIN_FILE", cf) < 0) {
+                        ret = XB_EXIT_BUILD_FAILED;
+                        goto finish;
+                }
         }
         (void) snprintf(prefix, sizeof prefix, "[%s %s] ", rc->name, ai->name);
         size_t n_steps = strv_length(p->steps);

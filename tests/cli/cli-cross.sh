@@ -43,6 +43,26 @@ check "a Go program cross-built (GOARCH=arm GOARM=7 from the toolchain) and smok
 xb build "$TMP/goapp.yaml" --strategy cross --arch arm64 --out-dir "$OUTD"
 check "the same for arm64" eval 'rc_is 0 && out_has "ELF 64-bit AArch64, static"'
 
+# meson: a project built with the generated cross file.
+if command -v meson >/dev/null && command -v ninja >/dev/null; then
+        mkdir -p "$TMP/mproj"
+        printf 'int main(void) { return 0; }\n' >"$TMP/mproj/m.c"
+        printf "project('m', 'c')\nexecutable('m', 'm.c', link_args : '-static')\n" >"$TMP/mproj/meson.build"
+        cat >"$TMP/mproj.yaml" <<Y
+name: mproj
+summary: meson cross
+arches: [arm64]
+source: {local: "$TMP/mproj"}
+toolchain: gcc
+steps: ['meson setup --cross-file "\$XB_MESON_CROSS_FILE" b', 'ninja -C b']
+artifacts: [{path: b/m, expect: {static: true, runs: [[]]}}]
+Y
+        xb build "$TMP/mproj.yaml" --strategy cross --out-dir "$OUTD"
+        check "a meson project builds with \$XB_MESON_CROSS_FILE" eval 'rc_is 0 && out_has "m: verified" && out_has "AArch64"'
+else
+        echo "ok - meson cross file # SKIP no meson"; TAP_N=$((TAP_N + 1))
+fi
+
 # A recipe whose artifact is not what it claims: exit 3, report says why.
 cat >"$TMP/liar.yaml" <<Y
 name: liar
