@@ -14,6 +14,7 @@
 #include "core/fileio.h"
 #include "core/path.h"
 #include "core/rm-rf.h"
+#include "core/strset.h"
 #include "core/strv.h"
 #include "fetch/fetch.h"
 #include "prepare.h"
@@ -383,4 +384,142 @@ int rootfs_remove(const struct cache *c, const char *name, enum xb_arch a, unsig
                 return -ENOMEM;
         r = rm_rf_entries(base, want_entry, &m, ret_removed, &busy);
         return r < 0 ? r : busy ? -EBUSY : 0;
+}
+
+struct fix_walk {
+        struct name_set seen;
+        const char *out;
+        unsigned fixed;
+};
+
+/* rel: path below the layer root, e.g. "usr/lib/arm-linux-gnueabihf". */
+static int fix_dir(struct fix_walk *w, const char *layer, const char *rel) {
+        _cleanup_free_ char *dir = path_join(layer, rel);
+        DIR *d = dir ? opendir(dir) : NULL;
+        struct dirent *de;
+        int r = 0;
+
+        struct stat dst;
+
+        if (!dir) {
+                if (d)
+                        closedir(d);
+                return -ENOMEM;
+        }
+        /* A symlinked directory (usrmerge's lib -> usr/lib) is not walked: creating a real
+         * directory for it in the layer would hide the link. */
+        if (!d || lstat(dir, &dst) < 0 || !S_ISDIR(dst.st_mode)) {
+                if (d)
+                        closedir(d);
+                return 0;
+        }
+        while (r >= 0 && (de = readdir(d))) {
+                _cleanup_free_ char *child = NULL, *full = NULL;
+                struct stat st;
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (!(child = path_join(rel, de->d_name)) || !(full = path_join(layer, child))) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (lstat(full, &st) < 0)
+                        continue;
+                if (S_ISDIR(st.st_mode)) {
+                        r = fix_dir(w, layer, child);
+                        continue;
+                }
+                if (name_set_has(&w->seen, child, strlen(child)))
+                        continue; /* a higher layer has it (or deleted it) */
+                if ((r = name_set_add(&w->seen, child)) < 0)
+                        break;
+                if (!S_ISLNK(st.st_mode))
+                        continue;
+                char target[4096];
+                ssize_t n = readlink(full, target, sizeof target - 1);
+                if (n <= 0 || target[0] != '/')
+                        continue;
+                target[n] = 0;
+                /* From the link's directory back to the root, then down to the target. */
+                _cleanup_free_ char *rel_target = NULL, *dest = NULL, *destdir = NULL;
+                FILE *f;
+                size_t sz;
+                if (!(f = open_memstream(&rel_target, &sz))) {
+                        r = -ENOMEM;
+                        break;
+                }
+                for (const char *c = rel; *c; c++)
+                        if (*c == '/')
+                                fputs("../", f);
+                fputs("../", f);
+                fputs(target + 1, f);
+                if (fclose(f) != 0 || !(dest = path_join(w->out, child)) || !(destdir = path_dirname(dest))) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if ((r = mkdir_p(destdir, 0755)) < 0)
+                        break;
+                if (symlink(rel_target, dest) < 0 && errno != EEXIST) {
+                        r = -errno;
+                        break;
+                }
+                w->fixed++;
+        }
+        if (d)
+                closedir(d);
+        return r;
+}
+
+int rootfs_prepare_sysroot_fix(const struct rootfs_def *rf, enum xb_arch a, char *const *lowers, struct rootfs_prep *p,
+                               char **ret_upper) {
+        _cleanup_free_ char *dir = NULL, *keytext = NULL, *name = NULL, *layer = NULL, *upper = NULL, *partial = NULL,
+                            *pupper = NULL, *lockkey = NULL;
+        _cleanup_close_ int lock = -EBADF;
+        char hex[SHA256_HEX_LEN + 1];
+        struct fix_walk w = {0};
+        FILE *f;
+        size_t sz;
+        int r;
+
+        p->msg[0] = 0;
+        if ((r = rootfs_entry_dir(p->cache, rf, a, &dir)) < 0)
+                return r;
+        if (!(f = open_memstream(&keytext, &sz)))
+                return -ENOMEM;
+        for (char *const *l = lowers; l && *l; l++)
+                fprintf(f, "%s\n", *l);
+        if (fclose(f) != 0 || sha256_string(keytext, hex) < 0 || asprintf(&name, "sysroot-%.12s", hex) < 0 ||
+            !(layer = path_join(dir, name)) || !(upper = path_join(layer, "upper")) ||
+            asprintf(&lockkey, "%s-%s", path_basename(dir), name) < 0)
+                return -ENOMEM;
+        if (path_is_dir(upper)) {
+                *ret_upper = TAKE_PTR(upper);
+                return 0;
+        }
+        if ((r = cache_lock(p->cache, lockkey, NULL, &lock)) < 0)
+                return r;
+        if (path_is_dir(upper)) {
+                *ret_upper = TAKE_PTR(upper);
+                return 0;
+        }
+        if (asprintf(&partial, "%s.partial-%d", layer, (int) getpid()) < 0 || !(pupper = path_join(partial, "upper")))
+                return -ENOMEM;
+        (void) rm_rf(partial);
+        if ((r = mkdir_p(pupper, 0755)) < 0)
+                return r;
+        w.out = pupper;
+        for (char *const *l = lowers; r >= 0 && l && *l; l++) {
+                r = fix_dir(&w, *l, "usr/lib");
+                if (r >= 0)
+                        r = fix_dir(&w, *l, "lib");
+        }
+        name_set_clear(&w.seen);
+        if (r >= 0 && rename(partial, layer) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) snprintf(p->msg, sizeof p->msg, "cannot make the sysroot layer: %s", xb_strerror(r));
+                (void) rm_rf(partial);
+                return r;
+        }
+        *ret_upper = TAKE_PTR(upper);
+        return 0;
 }

@@ -31,6 +31,13 @@ int rootfs_prepare_base(const struct rootfs_def *rf, enum xb_arch a, struct root
 int rootfs_prepare_deps(const struct rootfs_def *rf, enum xb_arch a, const char *base_tree, char *const *deps,
                         struct rootfs_prep *p, char **ret_upper, bool *ret_created);
 
+/* A layer for using the tree as a cross sysroot: every absolute symlink under usr/lib and lib
+ * of the layers (topmost first) made relative, so the cross linker resolves it inside the
+ * sysroot instead of on the host (usr/lib/<triplet>/libfoo.so -> /lib/... otherwise makes
+ * "cannot find -lfoo"). The layers themselves are never edited. */
+int rootfs_prepare_sysroot_fix(const struct rootfs_def *rf, enum xb_arch a, char *const *lowers, struct rootfs_prep *p,
+                               char **ret_upper);
+
 /* Whether the base tree is already in the cache. */
 bool rootfs_is_prepared(const struct cache *c, const struct rootfs_def *rf, enum xb_arch a);
 /* CACHE/rootfs/NAME-ARCH-KEY */

@@ -25,6 +25,7 @@
 #include "fetch/source.h"
 #include "recipe/toolchain.h"
 #include "report/build-report.h"
+#include "rootfs/prepare.h"
 
 static long long now_ms(void) {
         struct timespec ts;
@@ -161,9 +162,22 @@ int strategy_cross_build(const struct build_ctx *ctx, const struct toolchain *tc
         if ((ret = ensure_toolchain(ctx, tc, &version)) != 0)
                 return ret;
         PHASE("toolchain");
+        _cleanup_free_ char *fix = NULL;
+        char *sysroot_lowers[5] = {NULL};
         if (sysroot) {
+                struct rootfs_prep prep = {.cache = ctx->cache};
                 if ((ret = root_setup(ctx->cache, ctx->rootfs, p->arch, p->build_deps, &rs)) != 0)
                         return ret;
+                r = rootfs_prepare_sysroot_fix(ctx->rootfs, p->arch, rs.lowers, &prep, &fix);
+                if (r < 0) {
+                        log_error("Failed to prepare the sysroot: %s", prep.msg[0] ? prep.msg : xb_strerror(r));
+                        root_setup_clear(&rs);
+                        return XB_EXIT_BUILD_FAILED;
+                }
+                size_t k = 0;
+                sysroot_lowers[k++] = fix;
+                for (char **l = rs.lowers; *l && k < ELEMENTSOF(sysroot_lowers) - 1; l++)
+                        sysroot_lowers[k++] = *l;
                 PHASE("sysroot");
         }
 
@@ -239,7 +253,7 @@ int strategy_cross_build(const struct build_ctx *ctx, const struct toolchain *tc
                                        .log_prefix = prefix, .timeout_ms = rc->timeout * 1000U, .flags = SPAWN_NEW_PGRP};
                 log_info("Step %zu/%zu: %s", i + 1, n_steps, p->steps[i]);
                 if (sysroot) {
-                        struct session_spec spec = {.lowers = rs.lowers, .env = env, .cwd = src, .host_tree = true};
+                        struct session_spec spec = {.lowers = sysroot_lowers, .env = env, .cwd = src, .host_tree = true};
                         r = session_exec(s, &spec, argv, &io, &res);
                 } else
                         r = spawn_run(&io, &res);
