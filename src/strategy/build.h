@@ -21,6 +21,18 @@ struct build_ctx {
         bool keep;                   /* keep the session for inspection */
 };
 
+struct source_result;
+/* The recipe's source (or --source) laid out in dest with its patches, logged; 0 or an exit
+ * code (reported). */
+int build_prepare_source(const struct build_ctx *ctx, const char *dest, struct source_result *sr);
+
+/* Tells why a step failed: its status and the last lines of its log, indented. */
+struct spawn_result;
+void build_report_step_failure(size_t step, const struct spawn_result *res, const char *log_path);
+
+/* Milliseconds of CLOCK_MONOTONIC, for phase timings. */
+long long build_now_ms(void);
+
 /* Copies the plan's artifacts from a source tree into ctx->out_dir: each path resolved inside
  * the tree (a symlink can never make it copy a host file), regular files only, written to a
  * temporary name and renamed. Returns 0 or an exit code (reported). */

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "core/spawn.h"
+#include "fetch/source.h"
 #include "report/build-report.h"
 #include "verify/verify.h"
 #include "core/errors.h"
@@ -127,4 +129,40 @@ int build_verify_and_report(const struct build_ctx *ctx, const char *sysroot, co
         if (ret == XB_EXIT_OK && !rep.ok)
                 ret = XB_EXIT_VERIFY_FAILED;
         return ret;
+}
+
+long long build_now_ms(void) {
+        struct timespec ts;
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int build_prepare_source(const struct build_ctx *ctx, const char *dest, struct source_result *sr) {
+        const struct recipe *rc = ctx->recipe;
+        _cleanup_free_ char *pdir = path_join(rc->dir, "patches"), *patches = pdir ? path_join(pdir, rc->name) : NULL;
+        int r;
+
+        if (!patches)
+                return log_error_errno(-ENOMEM, "Failed to prepare the source: %m"), XB_EXIT_BUILD_FAILED;
+        struct source_opts so = {.override = ctx->source_override, .patches_dir = patches, .http = {.retries = 3}};
+        log_info("Source: %s", ctx->source_override ? ctx->source_override
+                               : rc->source.kind == SOURCE_LOCAL ? rc->source.path : rc->source.url);
+        r = source_prepare(rc, ctx->cache, &so, dest, sr);
+        if (r >= 0)
+                return XB_EXIT_OK;
+        if (sr->failed_patch)
+                log_error("Patch '%s' does not apply: %s", sr->failed_patch, sr->msg);
+        else
+                log_error("Failed to prepare the source: %s", sr->msg[0] ? sr->msg : xb_strerror(r));
+        return xb_exit_code_for(r);
+}
+
+void build_report_step_failure(size_t step, const struct spawn_result *res, const char *log_path) {
+        char how[128];
+        log_error("Step %zu %s; last lines of %s:", step, spawn_result_describe(res, how, sizeof how), log_path);
+        for (const char *l = res->tail ? res->tail : ""; *l;) {
+                size_t n = strcspn(l, "\n");
+                fprintf(stderr, "    %.*s\n", (int) n, l);
+                l += n + (l[n] ? 1 : 0);
+        }
 }

@@ -27,11 +27,7 @@
 #define OUT_IN "/xbuild/out"
 #define STEPS_IN "/xbuild/steps"
 
-static long long now_ms(void) {
-        struct timespec ts;
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#define now_ms build_now_ms
 
 /* The step's whole environment: the session's standard one, then the plan's. */
 static char **step_env(const struct plan *p) {
@@ -61,26 +57,13 @@ static int write_steps(const struct plan *p, const char *dir) {
         return 0;
 }
 
-static void report_failure(const char *what, const struct spawn_result *res, const char *log_path) {
-        char how[128];
-        log_error("%s %s; last lines of %s:", what, spawn_result_describe(res, how, sizeof how), log_path);
-        if (res->tail) {
-                /* The tail, indented, on stderr: enough to see why without opening the log. */
-                for (const char *l = res->tail; *l;) {
-                        size_t n = strcspn(l, "\n");
-                        fprintf(stderr, "    %.*s\n", (int) n, l);
-                        l += n + (l[n] ? 1 : 0);
-                }
-        }
-}
-
 int strategy_chroot_build(const struct build_ctx *ctx) {
         const struct recipe *rc = ctx->recipe;
         const struct plan *p = ctx->plan;
         const struct arch_info *ai = arch_info(p->arch);
         _cleanup_(session_freep) struct session *s = NULL;
         _cleanup_strv_free_ char **env = NULL;
-        _cleanup_free_ char *src = NULL, *out = NULL, *steps = NULL, *pdir = NULL, *patches = NULL;
+        _cleanup_free_ char *src = NULL, *out = NULL, *steps = NULL;
         struct root_setup rs = {0};
         struct source_result sr = {0};
         char hostname[64], prefix[64];
@@ -106,24 +89,14 @@ int strategy_chroot_build(const struct build_ctx *ctx) {
         }
         log_debug("Session: %s", s->dir);
         if (!(src = path_join(s->dir, "src")) || !(out = path_join(s->dir, "out")) || !(steps = path_join(s->dir, "steps")) ||
-            !(pdir = path_join(rc->dir, "patches")) || !(patches = path_join(pdir, rc->name)) || !(env = step_env(p))) {
+            !(env = step_env(p))) {
                 ret = XB_EXIT_BUILD_FAILED;
                 goto finish;
         }
 
         /* Source, then the steps as files: never interpolated into a command line. */
-        struct source_opts so = {.override = ctx->source_override, .patches_dir = patches, .http = {.retries = 3}};
-        log_info("Source: %s", ctx->source_override ? ctx->source_override
-                               : rc->source.kind == SOURCE_LOCAL ? rc->source.path : rc->source.url);
-        r = source_prepare(rc, ctx->cache, &so, src, &sr);
-        if (r < 0) {
-                if (sr.failed_patch)
-                        log_error("Patch '%s' does not apply: %s", sr.failed_patch, sr.msg);
-                else
-                        log_error("Failed to prepare the source: %s", sr.msg[0] ? sr.msg : xb_strerror(r));
-                ret = xb_exit_code_for(r);
+        if ((ret = build_prepare_source(ctx, src, &sr)) != XB_EXIT_OK)
                 goto finish;
-        }
         PHASE("source");
         if (mkdir(out, 0755) < 0 || mkdir(steps, 0755) < 0 || (r = write_steps(p, steps)) < 0) {
                 log_error_errno(r < 0 ? r : -errno, "Failed to prepare the session: %m");
@@ -188,9 +161,9 @@ int strategy_chroot_build(const struct build_ctx *ctx) {
                         goto finish;
                 }
                 if (res.exit_code != 0 || res.signal || res.timed_out) {
-                        char what[64];
-                        (void) snprintf(what, sizeof what, "Step %zu", i + 1);
-                        report_failure(signals_interrupted() ? "Interrupted: step" : what, &res, log_path);
+                        if (signals_interrupted())
+                                log_error("Interrupted");
+                        build_report_step_failure(i + 1, &res, log_path);
                         spawn_result_clear(&res);
                         ret = XB_EXIT_BUILD_FAILED;
                         goto finish;

@@ -27,11 +27,7 @@
 #include "report/build-report.h"
 #include "rootfs/prepare.h"
 
-static long long now_ms(void) {
-        struct timespec ts;
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#define now_ms build_now_ms
 
 /* The first line a program prints for --version (or "version" for go). */
 static char *tool_version(char *const *argv) {
@@ -139,8 +135,8 @@ int strategy_cross_build(const struct build_ctx *ctx, const struct toolchain *tc
         const struct arch_info *ai = arch_info(p->arch);
         _cleanup_(session_freep) struct session *s = NULL;
         _cleanup_strv_free_ char **env = NULL;
-        _cleanup_free_ char *work = NULL, *workname = NULL, *src = NULL, *out = NULL, *steps = NULL, *pdir = NULL,
-                            *patches = NULL, *version = NULL, *workbase = NULL;
+        _cleanup_free_ char *work = NULL, *workname = NULL, *src = NULL, *out = NULL, *steps = NULL, *version = NULL,
+                            *workbase = NULL;
         _cleanup_close_ int lock = -EBADF;
         struct root_setup rs = {0};
         struct source_result sr = {0};
@@ -195,23 +191,12 @@ int strategy_cross_build(const struct build_ctx *ctx, const struct toolchain *tc
                 root_setup_clear(&rs);
                 return XB_EXIT_BUILD_FAILED;
         }
-        if (!(src = path_join(work, "src")) || !(out = path_join(work, "out")) || !(steps = path_join(work, "steps")) ||
-            !(pdir = path_join(rc->dir, "patches")) || !(patches = path_join(pdir, rc->name))) {
+        if (!(src = path_join(work, "src")) || !(out = path_join(work, "out")) || !(steps = path_join(work, "steps"))) {
                 ret = XB_EXIT_BUILD_FAILED;
                 goto finish;
         }
-        struct source_opts so = {.override = ctx->source_override, .patches_dir = patches, .http = {.retries = 3}};
-        log_info("Source: %s", ctx->source_override ? ctx->source_override
-                               : rc->source.kind == SOURCE_LOCAL ? rc->source.path : rc->source.url);
-        r = source_prepare(rc, ctx->cache, &so, src, &sr);
-        if (r < 0) {
-                if (sr.failed_patch)
-                        log_error("Patch '%s' does not apply: %s", sr.failed_patch, sr.msg);
-                else
-                        log_error("Failed to prepare the source: %s", sr.msg[0] ? sr.msg : xb_strerror(r));
-                ret = xb_exit_code_for(r);
+        if ((ret = build_prepare_source(ctx, src, &sr)) != XB_EXIT_OK)
                 goto finish;
-        }
         PHASE("source");
         if (mkdir(out, 0755) < 0 || mkdir(steps, 0755) < 0 || !(env = host_env(p, sysroot ? s->merged : NULL, ai->triplet, sr.epoch))) {
                 ret = XB_EXIT_BUILD_FAILED;
@@ -263,13 +248,7 @@ int strategy_cross_build(const struct build_ctx *ctx, const struct toolchain *tc
                         goto finish;
                 }
                 if (res.exit_code != 0 || res.signal || res.timed_out) {
-                        char how[128];
-                        log_error("Step %zu %s; last lines of %s:", i + 1, spawn_result_describe(&res, how, sizeof how), log_path);
-                        for (const char *l = res.tail ? res.tail : ""; *l;) {
-                                size_t n = strcspn(l, "\n");
-                                fprintf(stderr, "    %.*s\n", (int) n, l);
-                                l += n + (l[n] ? 1 : 0);
-                        }
+                        build_report_step_failure(i + 1, &res, log_path);
                         spawn_result_clear(&res);
                         ret = XB_EXIT_BUILD_FAILED;
                         goto finish;
