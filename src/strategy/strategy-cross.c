@@ -71,7 +71,7 @@ static int ensure_toolchain(const struct build_ctx *ctx, const struct toolchain 
                 _cleanup_strv_free_ char **argv = NULL, **env = NULL;
                 if (strv_extend(&argv, "apt-get") < 0 || strv_extend(&argv, "-q") < 0 || strv_extend(&argv, "install") < 0 ||
                     strv_extend(&argv, "-y") < 0 || strv_extend(&argv, "--no-install-recommends") < 0 ||
-                    strv_extend_strv(&argv, pkgs) < 0 || !(env = strv_copy((char *const *) (char *[]){NULL})) ||
+                    strv_extend_strv(&argv, pkgs) < 0 || !(env = calloc(1, sizeof(char *))) ||
                     strv_env_set(&env, "PATH", getenv("PATH") ?: "/usr/sbin:/usr/bin:/sbin:/bin") < 0 ||
                     strv_env_set(&env, "DEBIAN_FRONTEND", "noninteractive") < 0)
                         return XB_EXIT_BUILD_FAILED;
