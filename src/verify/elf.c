@@ -234,6 +234,13 @@ const char *elf_describe(const struct elf_info *e, char *buf, size_t size) {
         return buf;
 }
 
+static int atoi_safe(const char *s) {
+        int v = 0;
+        for (; s && *s >= '0' && *s <= '9'; s++)
+                v = v * 10 + (*s - '0');
+        return v;
+}
+
 int elf_check_arch(const struct elf_info *e, enum xb_arch a, int want_static, char *msg, size_t msg_size) {
         const struct arch_info *ai = arch_info(a);
         char desc[256];
@@ -253,10 +260,12 @@ int elf_check_arch(const struct elf_info *e, enum xb_arch a, int want_static, ch
                         (void) snprintf(msg, msg_size, "ABI: got EABI%u, expected EABI5", e->arm_eabi);
                         return -EINVAL;
                 }
-                /* Go does not mark its float ABI; its GOARM says what it needs instead. */
+                /* Go does not mark its float ABI; its GOARM says what it needs instead. A lower
+                 * GOARM runs on the target (Debian's native armhf Go defaults to 6), a higher one
+                 * uses instructions the target lacks (7 on armel). */
                 if (e->go) {
-                        if (e->go_arm[0] && !streq(e->go_arm, ai->goarm)) {
-                                (void) snprintf(msg, msg_size, "GOARM: got %s, expected %s (%s)", e->go_arm, ai->goarm, ai->name);
+                        if (e->go_arm[0] && atoi_safe(e->go_arm) > atoi_safe(ai->goarm)) {
+                                (void) snprintf(msg, msg_size, "GOARM: got %s, at most %s runs on %s", e->go_arm, ai->goarm, ai->name);
                                 return -EINVAL;
                         }
                 } else if (ai->hard_float && e->arm_float == 0) {
