@@ -25,6 +25,7 @@ static const struct verb verbs[] = {
         {"cache", cmd_cache, "List, verify or prune the download cache"},
         {"unpack", cmd_unpack, "Extract a tarball or .deb safely"},
         {"verify", cmd_verify, "Check an executable is for the target and runs (ELF, qemu smoke runs)"},
+        {"check-config", cmd_check_config, "Check a kernel configuration against an engine's needs"},
         {"run", cmd_run, "Run an ARM program in a throw-away session on a cached root file system"},
         {"rootfs", cmd_rootfs, "List, prepare or remove cached ARM root file systems"},
         {"clean", cmd_clean, "Remove what killed runs left in the cache"},
@@ -42,7 +43,7 @@ static void usage(FILE *f) {
               "Verbs:\n",
               f);
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+                fprintf(f, "  %-12s %s\n", verbs[i].name, verbs[i].summary);
         fputs("\n"
               "Options:\n" CLI_COMMON_HELP
               "      --version         Print the version\n"

@@ -22,6 +22,7 @@ int cmd_run(int argc, char **argv);
 int cmd_rootfs(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
 
 
 
