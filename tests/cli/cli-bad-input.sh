@@ -64,7 +64,7 @@ rootfs: archlinuxarm-armv7
 source: {local: .}
 steps: [make]
 artifacts: [{path: a}]'
-bad unknown-kconfig "12:10: no kconfig profile named 'lxc-9' (see 'xbuild list')" "$good_head
+bad unknown-kconfig "12:10: no kconfig profile named 'lxc-9' (did you mean 'lxc'?)" "$good_head
 kconfig: lxc-9"
 
 printf 'name: demo\nsummary: caf\xc3(\n' >"$D/utf8.yaml"
