@@ -49,7 +49,8 @@ int cmd_build(int argc, char **argv) {
         if ((r = mkdir_p(log_dir, 0755)) < 0)
                 return log_error_errno(r, "Failed to create '%s': %m", log_dir), XB_EXIT_BUILD_FAILED;
         struct build_ctx ctx = {.recipe = rc, .plan = p, .cache = cache, .rootfs = rf, .source_override = args.source,
-                                .out_dir = out_dir, .log_dir = log_dir, .keep = args.keep};
+                                .out_dir = out_dir, .log_dir = log_dir, .keep = args.keep,
+                                .no_install = args.no_install};
         signals_forward_install(false);
         switch (p->chosen) {
         case XB_STRATEGY_CHROOT:

@@ -38,6 +38,9 @@ static int plan_args_option(struct plan_args *a, int c, const char *arg) {
         case 0x211:
                 a->keep = true;
                 return 1;
+        case 0x212:
+                a->no_install = true;
+                return 1;
         default:
                 return 0;
         }

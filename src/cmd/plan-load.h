@@ -12,6 +12,7 @@ struct plan_args {
         const char *out_dir;
         const char *source; /* --source */
         bool keep;          /* --keep */
+        bool no_install;    /* --no-install */
         bool json;
 };
 
@@ -20,7 +21,7 @@ struct plan_args {
         {"arch", required_argument, NULL, 'a'}, {"strategy", required_argument, NULL, 's'},        \
                 {"host", required_argument, NULL, 'H'}, {"out-dir", required_argument, NULL, 'o'}, \
                 {"json", no_argument, NULL, 'j'}, {"source", required_argument, NULL, 0x210},           \
-                {"keep", no_argument, NULL, 0x211}
+                {"keep", no_argument, NULL, 0x211}, {"no-install", no_argument, NULL, 0x212}
 
 #define PLAN_HELP                                                                                  \
         "  -a, --arch=ARCH       armhf, armel or arm64 (default: the recipe's first)\n"            \
@@ -30,6 +31,7 @@ struct plan_args {
         "      --source=PATH     A local git repository or directory instead of the recipe's\n"   \
         "                        source (a git repository's pinned commit is still verified)\n"   \
         "      --keep            Keep the build session for inspection\n"                        \
+        "      --no-install      Never install a missing cross toolchain (exit 4 naming it)\n"   \
         "      --json            Machine-readable output\n"
 
 /* The shared front of 'plan' and 'build': parses the options and the one RECIPE, loads and

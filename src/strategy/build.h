@@ -19,6 +19,7 @@ struct build_ctx {
         const char *out_dir;         /* OUT/NAME/ARCH */
         const char *log_dir;         /* OUT/NAME/ARCH/logs */
         bool keep;                   /* keep the session for inspection */
+        bool no_install;             /* never install host packages (toolchains) */
 };
 
 struct source_result;

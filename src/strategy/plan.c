@@ -80,8 +80,18 @@ static int probe(const struct recipe *rc, const struct toolchain *tc, enum xb_ar
                 NEED(tc, "a toolchain in the recipe");
                 if (tc && !has(h, prog) && installable)
                         (void) snprintf(will, sizeof will, "; will install %s", prog);
-                else
-                        NEED(has(h, prog), prog);
+                else if (tc && !has(h, prog)) {
+                        /* Say which packages give it. */
+                        char hint[384];
+                        int o = snprintf(hint, sizeof hint, "%s (apt-get install", prog);
+                        for (char **pk = tc->host_packages; pk && *pk && o < (int) sizeof hint; pk++)
+                                o += snprintf(hint + o, sizeof hint - (size_t) o, " %s", *pk);
+                        for (char **pk = tc->arches[arch].packages; pk && *pk && o < (int) sizeof hint; pk++)
+                                o += snprintf(hint + o, sizeof hint - (size_t) o, " %s", *pk);
+                        if (o < (int) sizeof hint)
+                                (void) snprintf(hint + o, sizeof hint - (size_t) o, ")");
+                        NEED(false, hint);
+                }
                 if (tc && tc->kind == TOOLCHAIN_GO) {
                         if (!has(h, "go") && installable)
                                 (void) snprintf(will + strlen(will), sizeof will - strlen(will), "%s go", will[0] ? "," : "; will install");

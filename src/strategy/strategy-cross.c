@@ -63,7 +63,7 @@ static int ensure_toolchain(const struct build_ctx *ctx, const struct toolchain 
                                 fprintf(f, " %s", *pk);
                         (void) fclose(f);
                 }
-                if (geteuid() != 0 || !apt)
+                if (geteuid() != 0 || !apt || ctx->no_install)
                         return log_error("Toolchain '%s' for %s is missing; install it: apt-get install%s", tc->name, ai->name,
                                          strempty(list)),
                                XB_EXIT_HOST_MISSING;

@@ -79,6 +79,32 @@ Y
 xb build "$TMP/liar.yaml" --strategy cross --out-dir "$OUTD"
 check "an artifact failing its expectations: exit 3, report.json verified=false" eval 'rc_is 3 && out_has "linking: got static, expected dynamic" && [ "$(jq -r .verified "$OUTD/liar/armhf/report.json")" = false ]'
 
+# --no-install: a missing toolchain is named, never installed (exit 4).
+mkdir -p "$TMP/onlybin"
+for t in sh make cat; do ln -sf "$(command -v $t)" "$TMP/onlybin/$t"; done
+XB_PATH=$TMP/onlybin run --cache-dir "$CACHE" build tiny-engine --strategy cross --arch armhf --no-install --out-dir "$OUTD"
+check "--no-install: exit 4 naming the packages" eval 'rc_is 4 && err_has "apt-get install gcc-arm-linux-gnueabihf libc6-dev-armhf-cross"'
+
+# CMake: a project configured with the generated toolchain file.
+if command -v cmake >/dev/null; then
+        mkdir -p "$TMP/cproj"
+        printf 'int main(void) { return 0; }\n' >"$TMP/cproj/c.c"
+        printf 'cmake_minimum_required(VERSION 3.13)\nproject(c C)\nadd_executable(c c.c)\ntarget_link_options(c PRIVATE -static)\n' >"$TMP/cproj/CMakeLists.txt"
+        cat >"$TMP/cproj.yaml" <<Y
+name: cproj
+summary: cmake cross
+arches: [armel]
+source: {local: "$TMP/cproj"}
+toolchain: gcc
+steps: ['cmake -S . -B b -DCMAKE_TOOLCHAIN_FILE="\$XB_CMAKE_TOOLCHAIN_FILE" >/dev/null', 'cmake --build b']
+artifacts: [{path: b/c, expect: {static: true, runs: [[]]}}]
+Y
+        xb build "$TMP/cproj.yaml" --strategy cross --out-dir "$OUTD"
+        check "a CMake project builds with \$XB_CMAKE_TOOLCHAIN_FILE" eval 'rc_is 0 && out_has "c: verified" && out_has "soft-float"'
+else
+        echo "ok - cmake toolchain file # SKIP no cmake"; TAP_N=$((TAP_N + 1))
+fi
+
 # Planning: cross when the compiler is there, explained when not.
 mkdir -p "$TMP/fakebin"; ln -sf /bin/true "$TMP/fakebin/arm-linux-gnueabihf-gcc"
 XB_PATH=$TMP/fakebin run plan tiny-engine --json
