@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "chroot-root.h"
 #include "core/spawn.h"
 #include "fetch/source.h"
 #include "report/build-report.h"
@@ -165,4 +166,19 @@ void build_report_step_failure(size_t step, const struct spawn_result *res, cons
                 fprintf(stderr, "    %.*s\n", (int) n, l);
                 l += n + (l[n] ? 1 : 0);
         }
+}
+
+int build_step_finished(size_t step, size_t n_steps, struct spawn_result *res, const char *log_path,
+                        long long started_ms) {
+        int ret = XB_EXIT_OK;
+        if (res->exit_code != 0 || res->signal || res->timed_out) {
+                if (signals_interrupted())
+                        log_error("Interrupted");
+                build_report_step_failure(step, res, log_path);
+                ret = XB_EXIT_BUILD_FAILED;
+        } else
+                log_info("Step %zu/%zu done in %.1f s (log: %s)", step, n_steps,
+                         (double) (build_now_ms() - started_ms) / 1000.0, log_path);
+        spawn_result_clear(res);
+        return ret;
 }

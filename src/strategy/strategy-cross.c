@@ -247,14 +247,8 @@ int strategy_cross_build(const struct build_ctx *ctx, const struct toolchain *tc
                         ret = XB_EXIT_BUILD_FAILED;
                         goto finish;
                 }
-                if (res.exit_code != 0 || res.signal || res.timed_out) {
-                        build_report_step_failure(i + 1, &res, log_path);
-                        spawn_result_clear(&res);
-                        ret = XB_EXIT_BUILD_FAILED;
+                if ((ret = build_step_finished(i + 1, n_steps, &res, log_path, t0)) != XB_EXIT_OK)
                         goto finish;
-                }
-                spawn_result_clear(&res);
-                log_info("Step %zu/%zu done in %.1f s (log: %s)", i + 1, n_steps, (double) (now_ms() - t0) / 1000.0, log_path);
         }
         PHASE("steps");
         ret = build_collect_artifacts(ctx, src);
