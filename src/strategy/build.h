@@ -31,9 +31,10 @@ int build_prepare_source(const struct build_ctx *ctx, const char *dest, struct s
 struct spawn_result;
 void build_report_step_failure(size_t step, const struct spawn_result *res, const char *log_path);
 
-/* After a step ran: logs its success, or why it failed with its log's tail. Clears res.
- * Returns XB_EXIT_OK or XB_EXIT_BUILD_FAILED. */
-int build_step_finished(size_t step, size_t n_steps, struct spawn_result *res, const char *log_path,
+/* After a step was started (start_r: what the spawn returned): logs its success, or why it
+ * could not start or failed, with its log's tail. Clears res. Returns XB_EXIT_OK or
+ * XB_EXIT_BUILD_FAILED. */
+int build_step_finished(int start_r, size_t step, size_t n_steps, struct spawn_result *res, const char *log_path,
                         long long started_ms);
 
 /* Milliseconds of CLOCK_MONOTONIC, for phase timings. */

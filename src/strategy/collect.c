@@ -168,10 +168,13 @@ void build_report_step_failure(size_t step, const struct spawn_result *res, cons
         }
 }
 
-int build_step_finished(size_t step, size_t n_steps, struct spawn_result *res, const char *log_path,
+int build_step_finished(int start_r, size_t step, size_t n_steps, struct spawn_result *res, const char *log_path,
                         long long started_ms) {
         int ret = XB_EXIT_OK;
-        if (res->exit_code != 0 || res->signal || res->timed_out) {
+        if (start_r < 0) {
+                log_error_errno(start_r, "Failed to start step %zu: %m", step);
+                ret = XB_EXIT_BUILD_FAILED;
+        } else if (res->exit_code != 0 || res->signal || res->timed_out) {
                 if (signals_interrupted())
                         log_error("Interrupted");
                 build_report_step_failure(step, res, log_path);

@@ -242,12 +242,7 @@ int strategy_cross_build(const struct build_ctx *ctx, const struct toolchain *tc
                         r = session_exec(s, &spec, argv, &io, &res);
                 } else
                         r = spawn_run(&io, &res);
-                if (r < 0) {
-                        log_error_errno(r, "Failed to start step %zu: %m", i + 1);
-                        ret = XB_EXIT_BUILD_FAILED;
-                        goto finish;
-                }
-                if ((ret = build_step_finished(i + 1, n_steps, &res, log_path, t0)) != XB_EXIT_OK)
+                if ((ret = build_step_finished(r, i + 1, n_steps, &res, log_path, t0)) != XB_EXIT_OK)
                         goto finish;
         }
         PHASE("steps");
