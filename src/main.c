@@ -51,7 +51,8 @@ static void usage(FILE *f) {
               "'xbuild VERB --help' describes each verb.\n"
               "\n"
               "Exit status: 0 ok, 1 build failed, 2 bad input or usage, 3 verification failed,\n"
-              "4 the host lacks something, 5 cleanup incomplete.\n",
+              "4 the host lacks something, 5 cleanup incomplete, 6 the build VM failed\n"
+              "(panic, hang).\n",
               f);
 }
 

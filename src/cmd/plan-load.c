@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -8,8 +11,31 @@
 #include "core/log.h"
 #include "core/strv.h"
 #include "plan-load.h"
+#include "qemu/vm-run.h"
 
-static struct plan_args arg_plan;
+static struct plan_args arg_plan = {.vm = {.cpus = 2, .memory_mib = 2048, .boot_timeout_s = 300}};
+
+/* A whole number in [min, max], or a usage error naming the option. */
+static int parse_unsigned(const char *opt, const char *arg, unsigned min, unsigned max, unsigned *ret) {
+        char *end;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(arg, &end, 10);
+        if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max)
+                return cli_usage_error(NULL, "%s: '%s' is not a number from %u to %u", opt, arg, min, max), -1;
+        *ret = (unsigned) v;
+        return 1;
+}
+
+static int parse_file(const char *opt, const char *arg, const char **ret) {
+        if (arg[0] == '-')
+                return cli_usage_error(NULL, "%s must not start with '-'", opt), -1;
+        if (access(arg, R_OK) < 0)
+                return cli_usage_error(NULL, "%s: '%s': %s", opt, arg, strerror(errno)), -1;
+        *ret = arg;
+        return 1;
+}
 
 static int plan_args_option(struct plan_args *a, int c, const char *arg) {
         switch (c) {
@@ -41,6 +67,18 @@ static int plan_args_option(struct plan_args *a, int c, const char *arg) {
         case 0x212:
                 a->no_install = true;
                 return 1;
+        case 0x213:
+                return parse_unsigned("--cpus", arg, 1, 8, &a->vm.cpus);
+        case 0x214:
+                if (vm_parse_memory(arg, &a->vm.memory_mib) < 0)
+                        return cli_usage_error(NULL, "--memory: give a size from 128M to 1024G, e.g. 3G or 2048M"), -1;
+                return 1;
+        case 0x215:
+                return parse_unsigned("--boot-timeout", arg, 5, 3600, &a->vm.boot_timeout_s);
+        case 0x216:
+                return parse_file("--kernel", arg, &a->vm.kernel);
+        case 0x217:
+                return parse_file("--initrd", arg, &a->vm.initrd);
         default:
                 return 0;
         }

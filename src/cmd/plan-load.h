@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include "strategy/build.h"
 #include "strategy/plan.h"
 
 /* Shared by plan and build: parse the common planning options, load the recipe and its
@@ -14,6 +15,7 @@ struct plan_args {
         bool keep;          /* --keep */
         bool no_install;    /* --no-install */
         bool json;
+        struct vm_opts vm; /* qemu-system: --cpus, --memory, --boot-timeout, --kernel, --initrd */
 };
 
 #define PLAN_SHORT "a:s:o:"
@@ -21,7 +23,10 @@ struct plan_args {
         {"arch", required_argument, NULL, 'a'}, {"strategy", required_argument, NULL, 's'},        \
                 {"host", required_argument, NULL, 'H'}, {"out-dir", required_argument, NULL, 'o'}, \
                 {"json", no_argument, NULL, 'j'}, {"source", required_argument, NULL, 0x210},           \
-                {"keep", no_argument, NULL, 0x211}, {"no-install", no_argument, NULL, 0x212}
+                {"keep", no_argument, NULL, 0x211}, {"no-install", no_argument, NULL, 0x212},          \
+                {"cpus", required_argument, NULL, 0x213}, {"memory", required_argument, NULL, 0x214},   \
+                {"boot-timeout", required_argument, NULL, 0x215},                                      \
+                {"kernel", required_argument, NULL, 0x216}, {"initrd", required_argument, NULL, 0x217}
 
 #define PLAN_HELP                                                                                  \
         "  -a, --arch=ARCH       armhf, armel or arm64 (default: the recipe's first)\n"            \
@@ -32,7 +37,13 @@ struct plan_args {
         "                        source (a git repository's pinned commit is still verified)\n"   \
         "      --keep            Keep the build session for inspection\n"                        \
         "      --no-install      Never install a missing cross toolchain (exit 4 naming it)\n"   \
-        "      --json            Machine-readable output\n"
+        "      --json            Machine-readable output\n"                                     \
+        "qemu-system:\n"                                                                         \
+        "      --cpus=N          Virtual CPUs (default 2)\n"                                     \
+        "      --memory=SIZE     Guest RAM, e.g. 3G or 2048M (default 2G)\n"                     \
+        "      --boot-timeout=S  Seconds from QEMU start to the job's start (default 300)\n"      \
+        "      --kernel=FILE     Boot this kernel (its drivers built in, or with --initrd)\n"    \
+        "      --initrd=FILE     Boot this initrd instead of xbuild's\n"
 
 /* The shared front of 'plan' and 'build': parses the options and the one RECIPE, loads and
  * checks it and its toolchain, and plans. Returns 0 with both set; PLAN_DONE when --help was

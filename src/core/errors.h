@@ -38,6 +38,7 @@ enum xb_exit {
         XB_EXIT_VERIFY_FAILED = 3,
         XB_EXIT_HOST_MISSING = 4,
         XB_EXIT_CLEANUP_INCOMPLETE = 5,
+        XB_EXIT_GUEST_FAILED = 6, /* the build VM panicked, hung or could not start the job */
 };
 
 /* Maps an error return (negative) to the exit code a verb should end with. */

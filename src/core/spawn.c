@@ -159,7 +159,12 @@ struct line_sink {
 
 static void sink_line(struct line_sink *s, const char *line, size_t len) {
         const struct spawn_req *req = s->req;
-        char *copy = strndup(line, len);
+        char *copy;
+
+        /* A serial console or a tty ends lines with "\r\n". */
+        if (len > 0 && line[len - 1] == '\r')
+                len--;
+        copy = strndup(line, len);
 
         if (s->log_fd >= 0) {
                 (void) write_all(s->log_fd, line, len);
@@ -220,7 +225,7 @@ static char *sink_take_tail(struct line_sink *s) {
         return out;
 }
 
-static long long now_ms(void) {
+long long spawn_now_ms(void) {
         struct timespec ts;
         (void) clock_gettime(CLOCK_MONOTONIC, &ts);
         return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -253,12 +258,15 @@ int spawn_run(const struct spawn_req *req, struct spawn_result *ret) {
         spawn_running_pid = pid;
         pidfd = pidfd_open_compat(pid);
         if (req->timeout_ms > 0)
-                deadline = now_ms() + req->timeout_ms;
+                deadline = spawn_now_ms() + req->timeout_ms;
 
         while (!exited || out_fd >= 0) {
                 struct pollfd p[2];
                 int np = 0, timeout = -1;
-                long long t = now_ms();
+                long long t = spawn_now_ms();
+
+                if (req->deadline_ms && *req->deadline_ms && !timed_out)
+                        deadline = *req->deadline_ms;
 
                 if (deadline && !timed_out && t >= deadline) {
                         timed_out = true;

@@ -31,6 +31,10 @@ struct spawn_req {
         unsigned kill_grace_ms;
         void (*on_line)(void *userdata, const char *line);
         void *userdata;
+        /* A watchdog the on_line callback may move: an absolute CLOCK_MONOTONIC time in ms
+         * (0: none) at which the child is stopped as on a timeout; read again after every
+         * line. Set it to the past to stop the child at once. */
+        long long *deadline_ms;
 };
 
 struct spawn_result {
@@ -41,6 +45,8 @@ struct spawn_result {
 };
 
 void spawn_result_clear(struct spawn_result *r);
+/* CLOCK_MONOTONIC in milliseconds, the clock of deadline_ms. */
+long long spawn_now_ms(void);
 
 /* Starts the child; returns -errno when the fork or the exec failed (the exec's errno is
  * carried back over a CLOEXEC pipe, so "no such program" is an error here, not exit 127). */

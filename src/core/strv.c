@@ -111,3 +111,21 @@ const char *strv_env_get(char *const *l, const char *name) {
         char **slot = env_find(l, name);
         return slot ? *slot + strlen(name) + 1 : NULL;
 }
+
+char *strv_join(char *const *l, const char *sep) {
+        size_t n = 1, k = strlen(sep);
+        char *out, *p;
+
+        STRV_FOREACH(s, l)
+                n += strlen(*s) + k;
+        out = p = malloc(n);
+        if (!out)
+                return NULL;
+        *p = 0;
+        STRV_FOREACH(s, l) {
+                if (s != l)
+                        p = stpcpy(p, sep);
+                p = stpcpy(p, *s);
+        }
+        return out;
+}

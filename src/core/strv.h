@@ -20,6 +20,8 @@ int strv_consume(char ***l, char *s);
 int strv_extendf(char ***l, const char *fmt, ...) _printf_(2, 3);
 bool strv_contains(char *const *l, const char *s);
 int strv_extend_strv(char ***l, char *const *other);
+/* The entries joined by sep; NULL only on OOM. */
+char *strv_join(char *const *l, const char *sep);
 
 /* Environment vectors: "NAME=value" entries; set replaces an existing NAME. */
 int strv_env_set(char ***l, const char *name, const char *value);

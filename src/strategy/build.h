@@ -10,6 +10,15 @@
 
 /* What every strategy's build driver gets, and what it reports. Drivers log their own
  * failures (once) and return an exit code (enum xb_exit). */
+/* The qemu-system strategy's machine. */
+struct vm_opts {
+        unsigned cpus;
+        unsigned long long memory_mib;
+        unsigned boot_timeout_s;  /* QEMU start to the job's start */
+        const char *kernel;       /* --kernel, NULL: Debian's, from the kit */
+        const char *initrd;       /* --initrd */
+};
+
 struct build_ctx {
         const struct recipe *recipe;
         const struct plan *plan;
@@ -20,6 +29,7 @@ struct build_ctx {
         const char *log_dir;         /* OUT/NAME/ARCH/logs */
         bool keep;                   /* keep the session for inspection */
         bool no_install;             /* never install host packages (toolchains) */
+        const struct vm_opts *vm;    /* qemu-system */
 };
 
 struct source_result;
@@ -53,5 +63,6 @@ int build_verify_and_report(const struct build_ctx *ctx, const char *sysroot, co
                             const char *toolchain_version, const struct build_phase *phases, size_t n_phases);
 
 int strategy_chroot_build(const struct build_ctx *ctx);
+int strategy_qemu_build(const struct build_ctx *ctx);
 struct toolchain;
 int strategy_cross_build(const struct build_ctx *ctx, const struct toolchain *tc);

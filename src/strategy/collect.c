@@ -133,9 +133,7 @@ int build_verify_and_report(const struct build_ctx *ctx, const char *sysroot, co
 }
 
 long long build_now_ms(void) {
-        struct timespec ts;
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        return spawn_now_ms();
 }
 
 int build_prepare_source(const struct build_ctx *ctx, const char *dest, struct source_result *sr) {

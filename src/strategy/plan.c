@@ -71,7 +71,7 @@ static int probe(const struct recipe *rc, const struct toolchain *tc, enum xb_ar
         } while (0)
 
         ret->recipe_allows = !rc->strategies[s].set || rc->strategies[s].enabled;
-        ret->implemented = s == XB_STRATEGY_CHROOT || s == XB_STRATEGY_CROSS;
+        ret->implemented = s != XB_STRATEGY_REMOTE;
         switch (s) {
         case XB_STRATEGY_CROSS: {
                 /* The toolchain may be installed on demand (root with apt), which the detail says. */
@@ -115,6 +115,13 @@ static int probe(const struct recipe *rc, const struct toolchain *tc, enum xb_ar
         case XB_STRATEGY_QEMU_SYSTEM:
                 NEED(has(h, ai->qemu_system), ai->qemu_system);
                 NEED(has(h, "mkfs.ext4"), "mkfs.ext4");
+                /* The initrd's module order comes from the host's kmod; the kernel through apt. */
+                NEED(has(h, "depmod") && has(h, "modprobe"), "kmod");
+                NEED(has(h, "apt-get"), "apt-get");
+                /* The root image is made from the same rootfs as chroot's, deps installed by qemu-user. */
+                (void) snprintf(prog, sizeof prog, "qemu-%s-static", ai->qemu_user);
+                NEED(has(h, prog), prog);
+                NEED(h->is_root, "root (for the rootfs and its image)");
                 break;
         case XB_STRATEGY_REMOTE:
                 NEED(has(h, "ssh"), "ssh");
@@ -277,7 +284,7 @@ static int choose(struct plan *p, const struct recipe *rc, enum xb_strategy forc
         if (p->shown < 0)
                 p->shown = XB_STRATEGY_CROSS;
         return asprintf(&p->reason,
-                        "no strategy can build here: see what each one lacks above (this version runs the chroot strategy; cross, qemu-system and remote are planned only)") < 0
+                        "no strategy can build here: see what each one lacks above (this version runs cross, chroot and qemu-system; remote is planned only)") < 0
                        ? -ENOMEM
                        : 0;
 }
