@@ -180,7 +180,10 @@ static void on_console_line(void *userdata, const char *line) {
         long long now = spawn_now_ms();
 
         if (!m) {
-                if (strstr(line, "Kernel panic - not syncing") && s->phase != PHASE_PANIC) {
+                const char *panic = strstr(line, "Kernel panic - not syncing");
+                if (panic && s->phase != PHASE_PANIC) {
+                        /* The trace that follows pushes this line out of the tail: keep it. */
+                        (void) snprintf(s->out->detail, sizeof s->out->detail, "%s", panic);
                         /* QEMU ends by itself (panic=-1, -no-reboot); the trace follows first. */
                         s->phase = PHASE_PANIC;
                         s->deadline = now + PANIC_GRACE_MS;

@@ -270,8 +270,7 @@ int strategy_qemu_prepare(const struct build_ctx *ctx, struct qemu_job *job) {
                 log_error("Failed to make the VM's root disk: %s", msg[0] ? msg : xb_strerror(r));
                 return r == -XB_E_NOT_AVAILABLE ? XB_EXIT_HOST_MISSING : XB_EXIT_BUILD_FAILED;
         }
-        if (created)
-                log_info("Made the VM root disk %s", job->image);
+        log_info("VM root disk: %s%s", job->image, created ? " (made now)" : "");
         qemu_job_phase(job, "image");
 
         if (!(job->share = path_join(job->session->dir, "share")) || !(job->src = path_join(job->share, "src")) ||
@@ -360,9 +359,10 @@ static int report_vm_end(const struct build_ctx *ctx, const struct vm_outcome *o
                 break;
         case VM_END_PANIC:
                 if (o->step)
-                        log_error("The guest kernel panicked during step %u; last console lines (%s):", o->step, console);
+                        log_error("The guest kernel panicked during step %u: %s; last console lines (%s):", o->step, o->detail,
+                                  console);
                 else
-                        log_error("The guest kernel panicked; last console lines (%s):", console);
+                        log_error("The guest kernel panicked: %s; last console lines (%s):", o->detail, console);
                 break;
         case VM_END_INIT_ERROR:
                 log_error("The VM could not start the job: %s; last console lines (%s):", o->detail, console);

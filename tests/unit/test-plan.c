@@ -42,8 +42,13 @@ int main(void) {
         tap_ok(p->chosen == _XB_STRATEGY_INVALID && p->shown == XB_STRATEGY_CROSS && strstr(p->reason, "no strategy can build here"),
                "the one implemented strategy lacks qemu and root here: nothing is chosen, and the plan says so");
         tap_ok(p->probes[XB_STRATEGY_CHROOT].implemented && p->probes[XB_STRATEGY_CROSS].implemented &&
-                       !p->probes[XB_STRATEGY_QEMU_SYSTEM].implemented,
-               "chroot and cross are implemented, qemu-system not yet");
+                       p->probes[XB_STRATEGY_QEMU_SYSTEM].implemented && !p->probes[XB_STRATEGY_REMOTE].implemented,
+               "cross, chroot and qemu-system are implemented, remote not yet");
+        tap_ok(!p->probes[XB_STRATEGY_QEMU_SYSTEM].host_ready &&
+                       strstr(p->probes[XB_STRATEGY_QEMU_SYSTEM].detail, "qemu-system-arm") &&
+                       strstr(p->probes[XB_STRATEGY_QEMU_SYSTEM].detail, "mkfs.ext4") &&
+                       strstr(p->probes[XB_STRATEGY_QEMU_SYSTEM].detail, "kmod"),
+               "qemu-system names what it lacks: %s", p->probes[XB_STRATEGY_QEMU_SYSTEM].detail);
         tap_ok(streq(strv_env_get(p->env, "TARGET"), "arm-linux-gnueabihf") &&
                        streq(strv_env_get(p->env, "OVERRIDE"), "cross") &&
                        streq(strv_env_get(p->env, "XB_JOBS"), "8") &&
@@ -71,6 +76,20 @@ int main(void) {
         tap_ok(plan_make(rc, NULL, XB_ARCH_ARMHF, _XB_STRATEGY_INVALID, &root_host, &p) == 0 &&
                        p->chosen == XB_STRATEGY_CHROOT && p->shown == XB_STRATEGY_CHROOT && strstr(p->reason, "first strategy"),
                "root with qemu-arm-static: auto chooses chroot (%s)", p ? p->reason : "");
+        plan_free(p);
+
+        /* Fastest first: with chroot impossible (no qemu-user), a VM host still is not enough
+         * for qemu-system, which builds its image from the same qemu-user rootfs. */
+        char *have3[] = {(char *) "qemu-system-aarch64", (char *) "mkfs.ext4", (char *) "depmod", (char *) "modprobe",
+                         (char *) "apt-get", (char *) "qemu-aarch64-static", NULL};
+        root_host.userdata = have3;
+        tap_ok(plan_make(rc, NULL, XB_ARCH_ARM64, _XB_STRATEGY_INVALID, &root_host, &p) == 0 &&
+                       p->chosen == XB_STRATEGY_CHROOT,
+               "arm64 with every VM tool: chroot still comes first (%s)", p ? p->reason : "");
+        plan_free(p);
+        tap_ok(plan_make(rc, NULL, XB_ARCH_ARM64, XB_STRATEGY_QEMU_SYSTEM, &root_host, &p) == 0 &&
+                       p->chosen == XB_STRATEGY_QEMU_SYSTEM && streq(strv_env_get(p->env, "XB_SRCDIR"), "/xbuild/src"),
+               "arm64 --strategy=qemu-system: chosen, paths inside the guest are /xbuild");
         plan_free(p);
         recipe_free(rc);
         return tap_done();
