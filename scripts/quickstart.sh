@@ -22,7 +22,8 @@ packages=(meson ninja-build pkg-config gcc libc6-dev libyaml-dev libcurl4-openss
 # The tests also drive git, a loopback HTTP server in python3, clang for the sanitizers, and
 # every cross compiler and Go for the cross strategy and the verification fixtures.
 [ "$mode" = test ] && packages+=(clang jq python3 git zstd gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
-        gcc-arm-linux-gnueabi libc6-dev-armel-cross gcc-aarch64-linux-gnu libc6-dev-arm64-cross golang-go cmake)
+        gcc-arm-linux-gnueabi libc6-dev-armel-cross gcc-aarch64-linux-gnu libc6-dev-arm64-cross golang-go cmake
+        qemu-system-arm kmod e2fsprogs)
 
 missing=()
 for p in "${packages[@]}"; do

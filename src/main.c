@@ -18,6 +18,7 @@ struct verb {
 
 static const struct verb verbs[] = {
         {"build", cmd_build, "Build a recipe for an ARM architecture and verify it"},
+        {"shell", cmd_shell, "A root shell in the build VM of a recipe (qemu-system), source and steps inside"},
         {"plan", cmd_plan, "Show which strategy would build a recipe, why, and what it would run"},
         {"show", cmd_show, "Show a recipe as xbuild resolved it"},
         {"list", cmd_list, "List recipes, rootfs definitions, toolchains and kconfig profiles"},

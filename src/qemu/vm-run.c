@@ -110,7 +110,8 @@ int vm_qemu_argv(const struct vm_config *c, char ***ret) {
         ADD("-initrd");
         ADD("%s", c->initrd);
         ADD("-append");
-        ADD("console=ttyAMA0 panic=-1 loglevel=4 rdinit=/init xbuild.nonce=%s%s", c->nonce, c->shell ? " xbuild.shell=1" : "");
+        ADD("console=ttyAMA0 panic=-1 loglevel=4 rdinit=/init xbuild.nonce=%s%s%s", c->nonce, c->shell ? " xbuild.shell=1" : "",
+            c->network ? " xbuild.net=1" : "");
         ADD("-drive");
         ADD("if=none,id=root,file=%s,format=raw,snapshot=on", image);
         ADD("-device");
@@ -134,7 +135,7 @@ int vm_qemu_argv(const struct vm_config *c, char ***ret) {
                 if (c->shell_log && !log)
                         return -ENOMEM;
                 /* signal=off: ^C goes to the guest's shell, not to QEMU. */
-                ADD("stdio,id=con0,signal=off%s%s", log ? ",logfile=" : "", strempty(log));
+                ADD("stdio,id=con0,mux=on,signal=off%s%s", log ? ",logfile=" : "", strempty(log));
                 ADD("-serial");
                 ADD("chardev:con0");
         } else {

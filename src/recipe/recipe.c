@@ -432,7 +432,7 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
         static const char *const keys[] = {"name",  "summary",    "arches",    "source",
                                            "toolchain", "rootfs",  "kconfig",   "build_deps",
                                            "env",   "steps",      "patches",   "artifacts",
-                                           "strategies", "prefer", "timeout",   NULL};
+                                           "strategies", "prefer", "timeout",   "network", NULL};
         const struct ynode *v;
         int r;
 
@@ -496,6 +496,8 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
         rc->timeout = RECIPE_DEFAULT_TIMEOUT;
         if ((v = ynode_get(root, "timeout")) &&
             (r = yd_uint(v, "timeout", 1, 7 * 86400, &rc->timeout, d)) < 0)
+                return r;
+        if ((v = ynode_get(root, "network")) && (r = yd_bool(v, "network", &rc->network, d)) < 0)
                 return r;
         return 0;
 }

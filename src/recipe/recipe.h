@@ -88,6 +88,7 @@ struct recipe {
         enum xb_strategy prefer[_XB_STRATEGY_MAX];
         size_t n_prefer;
         unsigned timeout; /* seconds for each step */
+        bool network;     /* the steps need the network (qemu-system: user networking on) */
 };
 
 struct recipe *recipe_free(struct recipe *r);

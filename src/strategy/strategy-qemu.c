@@ -303,6 +303,7 @@ int strategy_qemu_prepare(const struct build_ctx *ctx, struct qemu_job *job) {
                 .cpus = ctx->vm->cpus,
                 .memory_mib = ctx->vm->memory_mib,
                 .nonce = job->nonce,
+                .network = ctx->recipe->network,
         };
         return XB_EXIT_OK;
 }

@@ -20,7 +20,7 @@ OUTD="$TMP/out dir"
 # The tiny engine, end to end; the first run fetches the kernel and makes the image.
 xr build tiny-engine --arch armhf --strategy qemu-system --out-dir "$OUTD"
 BIN="$OUTD/tiny-engine/armhf/tinyctr"
-check "tiny-engine builds in the armhf VM and passes verification" eval 'rc_is 0 && [ -x "$BIN" ] && err_has "verified"'
+check "tiny-engine builds in the armhf VM and passes verification" eval 'rc_is 0 && [ -x "$BIN" ] && out_has "tinyctr: verified"'
 check "the guest said armv7l; boot and steps timed separately" eval 'err_has "uname -m: armv7l" && jq -e ".strategy == \"qemu-system\" and .phases_seconds.boot > 0 and .phases_seconds.steps > 0 and .verified" "$OUTD/tiny-engine/armhf/report.json" >/dev/null'
 check "console and step logs kept" eval 'grep -q "job-end 0" "$OUTD/tiny-engine/armhf/logs/console.log" && grep -q "tinyctr.c" "$OUTD/tiny-engine/armhf/logs/step-01.log"'
 check "no QEMU, session or mount left" eval 'no_qemu "$CACHE" && no_sessions && no_mounts'
@@ -50,6 +50,25 @@ check "a job runs: uname -m in the guest prints armv7l" eval 'rc_is 0 && grep -q
 check "an environment value with shell metacharacters arrives as data" eval 'grep -qxF "value=it'"'"'s \$(touch /pwned) \`x\` \"q\" ;|&" "$OUTD/probe/armhf/logs/step-02.log"'
 check "the artifact came back through the share, an ARM executable" eval '[ -x "$OUTD/probe/armhf/t" ] && file "$OUTD/probe/armhf/t" | grep -q "ARM, EABI5"'
 check "guest kernel runs with panic=-1" eval 'grep -q "panic=-1" "$OUTD/probe/armhf/logs/step-03.log"'
+
+# network: true gives the guest user networking (here: our loopback server, which the guest
+# sees at 10.0.2.2); without it the guest reaches nothing.
+mkdir -p "$TMP/www"; echo "hello from the host" >"$TMP/www/hello.txt"
+start_http "$TMP/www"
+cat >"$TMP/net.yaml" <<Y
+name: net
+summary: s
+arches: [armhf]
+source: {local: src}
+network: true
+steps: ["/usr/lib/apt/apt-helper -o Acquire::http::Timeout=10 download-file http://10.0.2.2:$HTTP_PORT/files/hello.txt /tmp/h && cat /tmp/h"]
+artifacts: [{path: never}]
+Y
+xr build "$TMP/net.yaml" --strategy qemu-system --out-dir "$OUTD"
+check "network: true: the guest downloads from the host's loopback server" eval 'grep -qx "hello from the host" "$OUTD/net/armhf/logs/step-01.log"'
+sed '/^network:/d' "$TMP/net.yaml" >"$TMP/nonet.yaml"
+xr build "$TMP/nonet.yaml" --strategy qemu-system --out-dir "$OUTD"
+check "by default the guest has no network: the same download fails" eval 'rc_is 1 && err_has "Step 1 exited with status" && ! grep -q "hello from the host" "$OUTD/net/armhf/logs/step-01.log"'
 
 # A failing step returns its status and its last lines.
 cat >"$TMP/fail.yaml" <<'Y'
@@ -112,6 +131,21 @@ for i in $(seq 100); do no_qemu "$CACHE" && break; sleep 0.1; done
 check "after SIGKILL of xbuild: no QEMU left" eval 'no_qemu "$CACHE"'
 xr clean
 check "xbuild clean removes the dead run's session" eval 'rc_is 0 && no_sessions && no_mounts'
+
+# xbuild shell: the console is ours; commands typed after the guest is up run in the ARM root.
+mkfifo "$TMP/shin"
+"$XB" --cache-dir "$CACHE" shell tiny-engine --strategy qemu-system --out-dir "$OUTD" <"$TMP/shin" >"$TMP/shout" 2>"$TMP/sherr" &
+spid=$!
+exec 7>"$TMP/shin"
+for i in $(seq 900); do grep -q "job-start" "$TMP/shout" && break; sleep 0.2; done
+printf 'uname -m; sh -e /xbuild/steps/step-01.sh && echo built-$((6*7))\nexit\n' >&7
+wait $spid
+src=$?
+exec 7>&-
+check "xbuild shell: a root shell in the VM builds the source by hand, then the VM powers off" eval '[ $src = 0 ] && grep -qE "(^|# )armv7l\$" <(tr -d "\r" <"$TMP/shout") && grep -q "^built-42" <(tr -d "\r" <"$TMP/shout") && grep -q "powered off" "$TMP/sherr"'
+check "after the shell: no QEMU, no session" eval 'no_qemu "$CACHE" && no_sessions'
+xr shell tiny-engine
+check "xbuild shell without --strategy=qemu-system: usage error" eval 'rc_is 2 && err_has "--strategy=qemu-system"'
 
 # Bad flags: one line, exit 2, nothing started.
 xr build tiny-engine --strategy qemu-system --memory 12 --out-dir "$OUTD"

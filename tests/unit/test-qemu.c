@@ -108,7 +108,7 @@ static void test_argv(void) {
         c.network = true;
         tap_ok(vm_qemu_argv(&c, &argv) == 0 && (line = strv_join(argv, " ")) && streq(argv[0], "qemu-system-aarch64") &&
                        strstr(line, "-cpu cortex-a57") && strstr(line, "xbuild.shell=1") && strstr(line, "restrict=off") &&
-                       strstr(line, "stdio,id=con0,signal=off"),
+                       strstr(line, "stdio,id=con0,mux=on,signal=off"),
                "arm64 shell: aarch64, cortex-a57, console on the terminal, network when asked");
         tap_ok(streq(vm_arch(XB_ARCH_ARMEL)->deb_arch, "armhf") && streq(vm_arch(XB_ARCH_ARMEL)->uname_m, "armv7l"),
                "armel boots the armhf kernel");
