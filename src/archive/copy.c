@@ -123,3 +123,40 @@ finish:
                 (void) rm_rf(partial);
         return r;
 }
+
+int archive_tar_tree(const char *src_arg, const char *out_path, char *msg, unsigned msg_size) {
+        _cleanup_free_ char *src = path_normalize(src_arg);
+        struct archive *rd = NULL, *wr = NULL;
+        int r;
+
+        if (!src)
+                return -ENOMEM;
+        rd = archive_read_disk_new();
+        wr = archive_write_new();
+        if (!rd || !wr) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        (void) archive_read_disk_set_symlink_physical(rd);
+        (void) archive_read_disk_set_behavior(rd, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
+        if (archive_write_set_format_pax_restricted(wr) != ARCHIVE_OK || archive_write_open_filename(wr, out_path) != ARCHIVE_OK ||
+            archive_read_disk_open(rd, src) != ARCHIVE_OK) {
+                (void) snprintf(msg, msg_size, "%s", archive_error_string(wr) ?: archive_error_string(rd) ?: "cannot open");
+                r = -XB_E_ARCHIVE;
+                goto finish;
+        }
+        /* Names relative to the tree: "./path". */
+        r = copy_entries(rd, wr, src, ".", msg, msg_size);
+        if (r >= 0 && archive_write_close(wr) != ARCHIVE_OK) {
+                (void) snprintf(msg, msg_size, "%s", archive_error_string(wr) ?: "cannot finish");
+                r = -XB_E_ARCHIVE;
+        }
+finish:
+        if (rd)
+                (void) archive_read_free(rd);
+        if (wr)
+                (void) archive_write_free(wr);
+        if (r < 0)
+                (void) unlink(out_path);
+        return r;
+}

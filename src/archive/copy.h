@@ -5,3 +5,6 @@
  * would): modes, times, symlinks as links, hard links as links. dest must not exist; it is
  * written as a sibling partial directory and renamed when complete. */
 int archive_copy_tree(const char *src, const char *dest, char *msg, unsigned msg_size);
+/* The tree as an uncompressed tar at out_path (names "./...", symlinks as links, never
+ * crossing a mount), the form a remote 'tar -xf -' reads. */
+int archive_tar_tree(const char *src, const char *out_path, char *msg, unsigned msg_size);

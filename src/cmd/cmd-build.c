@@ -50,7 +50,7 @@ int cmd_build(int argc, char **argv) {
                 return log_error_errno(r, "Failed to create '%s': %m", log_dir), XB_EXIT_BUILD_FAILED;
         struct build_ctx ctx = {.recipe = rc, .plan = p, .cache = cache, .rootfs = rf, .source_override = args.source,
                                 .out_dir = out_dir, .log_dir = log_dir, .keep = args.keep,
-                                .no_install = args.no_install, .vm = &args.vm};
+                                .no_install = args.no_install, .vm = &args.vm, .remote = &args.remote};
         signals_forward_install(false);
         switch (p->chosen) {
         case XB_STRATEGY_CHROOT:
@@ -61,6 +61,9 @@ int cmd_build(int argc, char **argv) {
                 break;
         case XB_STRATEGY_QEMU_SYSTEM:
                 r = strategy_qemu_build(&ctx);
+                break;
+        case XB_STRATEGY_REMOTE:
+                r = strategy_remote_build(&ctx);
                 break;
         default:
                 /* plan_make() chooses only implemented strategies. */

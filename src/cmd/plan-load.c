@@ -12,6 +12,8 @@
 #include "core/strv.h"
 #include "plan-load.h"
 #include "qemu/vm-run.h"
+#include "remote/hosts.h"
+#include "remote/ssh.h"
 
 static struct plan_args arg_plan = {.vm = {.cpus = 2, .memory_mib = 2048, .boot_timeout_s = 300}};
 
@@ -45,11 +47,16 @@ static int plan_args_option(struct plan_args *a, int c, const char *arg) {
         case 's':
                 a->strategy = arg;
                 return 1;
-        case 'H':
+        case 'H': {
+                struct ssh_target t;
                 if (arg[0] == '-')
                         return cli_usage_error(NULL, "--host must not start with '-'"), -1;
-                a->host = arg;
+                if (ssh_target_parse(arg, &t) < 0)
+                        return cli_usage_error(NULL, "--host '%s': give [USER@]HOST[:PORT] or a host name from hosts.yaml", arg), -1;
+                ssh_target_clear(&t);
+                a->host = a->remote.host = arg;
                 return 1;
+        }
         case 'o':
                 a->out_dir = arg;
                 return 1;
@@ -79,6 +86,16 @@ static int plan_args_option(struct plan_args *a, int c, const char *arg) {
                 return parse_file("--kernel", arg, &a->vm.kernel);
         case 0x217:
                 return parse_file("--initrd", arg, &a->vm.initrd);
+        case 0x218:
+                return parse_file("--hosts", arg, &a->remote.hosts_file);
+        case 0x219:
+                return parse_file("--ssh-config", arg, &a->remote.ssh_config);
+        case 0x21a:
+                a->remote.accept_new_host_key = true;
+                return 1;
+        case 0x21b:
+                a->remote.install_deps = true;
+                return 1;
         default:
                 return 0;
         }
@@ -121,7 +138,21 @@ static int plan_load(const struct plan_args *a, const char *recipe_arg, struct r
         if (r < 0)
                 return log_error_errno(r, "Failed to determine the cache directory (set --cache-dir): %m"),
                        XB_EXIT_HOST_MISSING;
-        host_facts_init(&host, cache, a->out_dir, a->host);
+        /* Without --host, the remote strategy can use the hosts file's hosts of this arch. */
+        _cleanup_free_ char *pool = NULL;
+        if (!a->host) {
+                _cleanup_(remote_hosts_freep) struct remote_hosts *hosts = NULL;
+                _cleanup_free_ char *hp = NULL;
+                struct xb_diag hd = {0};
+                if (a->remote.hosts_file)
+                        hp = strdup(a->remote.hosts_file);
+                else
+                        (void) remote_hosts_default_path(&hp);
+                if (hp && remote_hosts_load(hp, &hosts, &hd) >= 0 && remote_hosts_count_arch(hosts, arch) > 0 &&
+                    asprintf(&pool, "%zu %s host(s) of %s", remote_hosts_count_arch(hosts, arch), arch_to_string(arch), hp) < 0)
+                        pool = NULL;
+        }
+        host_facts_init(&host, cache, a->out_dir, a->host ? a->host : pool);
         r = plan_make(rc, tc, arch, strategy, &host, ret_plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan '%s': %m", rc->name), XB_EXIT_BUILD_FAILED;

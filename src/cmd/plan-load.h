@@ -16,6 +16,7 @@ struct plan_args {
         bool no_install;    /* --no-install */
         bool json;
         struct vm_opts vm; /* qemu-system: --cpus, --memory, --boot-timeout, --kernel, --initrd */
+        struct remote_opts remote; /* remote: --host, --hosts, --ssh-config, ... */
 };
 
 #define PLAN_SHORT "a:s:o:"
@@ -26,12 +27,15 @@ struct plan_args {
                 {"keep", no_argument, NULL, 0x211}, {"no-install", no_argument, NULL, 0x212},          \
                 {"cpus", required_argument, NULL, 0x213}, {"memory", required_argument, NULL, 0x214},   \
                 {"boot-timeout", required_argument, NULL, 0x215},                                      \
-                {"kernel", required_argument, NULL, 0x216}, {"initrd", required_argument, NULL, 0x217}
+                {"kernel", required_argument, NULL, 0x216}, {"initrd", required_argument, NULL, 0x217},  \
+                {"hosts", required_argument, NULL, 0x218}, {"ssh-config", required_argument, NULL, 0x219}, \
+                {"accept-new-host-key", no_argument, NULL, 0x21a},                                      \
+                {"remote-install-deps", no_argument, NULL, 0x21b}
 
 #define PLAN_HELP                                                                                  \
         "  -a, --arch=ARCH       armhf, armel or arm64 (default: the recipe's first)\n"            \
         "  -s, --strategy=S      auto (default), cross, chroot, qemu-system or remote\n"           \
-        "      --host=USER@HOST  The ARM host for the remote strategy\n"                           \
+        "      --host=HOST       remote: [USER@]HOST[:PORT] or a name from hosts.yaml\n"          \
         "  -o, --out-dir=DIR     Where artifacts go (default: out)\n"                              \
         "      --source=PATH     A local git repository or directory instead of the recipe's\n"   \
         "                        source (a git repository's pinned commit is still verified)\n"   \
@@ -43,7 +47,13 @@ struct plan_args {
         "      --memory=SIZE     Guest RAM, e.g. 3G or 2048M (default 2G)\n"                     \
         "      --boot-timeout=S  Seconds from QEMU start to the job's start (default 300)\n"      \
         "      --kernel=FILE     Boot this kernel (its drivers built in, or with --initrd)\n"    \
-        "      --initrd=FILE     Boot this initrd instead of xbuild's\n"
+        "      --initrd=FILE     Boot this initrd instead of xbuild's\n"                          \
+        "remote:\n"                                                                              \
+        "      --hosts=FILE      Build hosts (default: $XDG_CONFIG_HOME/xbuild/hosts.yaml)\n"    \
+        "      --ssh-config=FILE Passed to ssh -F\n"                                             \
+        "      --accept-new-host-key  Trust an unknown host key on first contact (never a\n"     \
+        "                        changed one)\n"                                                 \
+        "      --remote-install-deps  apt-get install missing build_deps on the host\n"
 
 /* The shared front of 'plan' and 'build': parses the options and the one RECIPE, loads and
  * checks it and its toolchain, and plans. Returns 0 with both set; PLAN_DONE when --help was

@@ -86,6 +86,9 @@ static _noreturn_ void child_exec(const struct spawn_req *req, const char *path,
         if (req->output == SPAWN_OUTPUT_CAPTURE) {
                 if (dup2(out_wr, STDOUT_FILENO) < 0 || dup2(out_wr, STDERR_FILENO) < 0)
                         goto fail;
+        } else if (req->output == SPAWN_OUTPUT_FD) {
+                if (dup2(req->stdout_fd, STDOUT_FILENO) < 0 || dup2(out_wr, STDERR_FILENO) < 0)
+                        goto fail;
         } else if (req->output == SPAWN_OUTPUT_NULL) {
                 if (dup2(nullfd, STDOUT_FILENO) < 0 || dup2(nullfd, STDERR_FILENO) < 0)
                         goto fail;
@@ -117,7 +120,7 @@ int spawn_start(const struct spawn_req *req, pid_t *ret_pid, int *ret_output_fd)
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return -errno;
         err_rd = fds[0], err_wr = fds[1];
-        if (req->output == SPAWN_OUTPUT_CAPTURE) {
+        if (req->output == SPAWN_OUTPUT_CAPTURE || req->output == SPAWN_OUTPUT_FD) {
                 if (pipe2(fds, O_CLOEXEC) < 0)
                         return -errno;
                 out_rd = fds[0], out_wr = fds[1];
@@ -245,7 +248,7 @@ int spawn_run(const struct spawn_req *req, struct spawn_result *ret) {
         int status = 0, r;
         pid_t pid;
 
-        if (req->output == SPAWN_OUTPUT_CAPTURE && req->log_path) {
+        if ((req->output == SPAWN_OUTPUT_CAPTURE || req->output == SPAWN_OUTPUT_FD) && req->log_path) {
                 sink.log_fd = open(req->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
                 if (sink.log_fd < 0)
                         return -errno;
@@ -333,7 +336,7 @@ int spawn_run(const struct spawn_req *req, struct spawn_result *ret) {
                 .exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                 .signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0,
                 .timed_out = timed_out,
-                .tail = req->output == SPAWN_OUTPUT_CAPTURE ? sink_take_tail(&sink) : NULL,
+                .tail = req->output == SPAWN_OUTPUT_CAPTURE || req->output == SPAWN_OUTPUT_FD ? sink_take_tail(&sink) : NULL,
         };
         return r < 0 ? r : 0;
 }

@@ -10,6 +10,7 @@ enum spawn_output {
         SPAWN_OUTPUT_INHERIT, /* child writes to our stdout/stderr */
         SPAWN_OUTPUT_NULL,    /* /dev/null */
         SPAWN_OUTPUT_CAPTURE, /* stdout+stderr merged, read line by line (log file, callback, tail) */
+        SPAWN_OUTPUT_FD,      /* stdout to stdout_fd (data), stderr read as with CAPTURE */
 };
 
 enum {
@@ -21,6 +22,7 @@ struct spawn_req {
         char *const *envp;      /* NULL: inherit ours */
         const char *cwd;        /* NULL: ours */
         int stdin_fd;           /* < 0: /dev/null */
+        int stdout_fd;          /* SPAWN_OUTPUT_FD */
         enum spawn_output output;
         const char *log_path;   /* CAPTURE: append each line here (created 0644) */
         const char *log_prefix; /* CAPTURE: when echo is set, "PREFIX line" goes to stderr */

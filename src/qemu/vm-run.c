@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/spawn.h"
 #include "core/strv.h"
+#include "core/units.h"
 #include "vm-run.h"
 
 /* After the guest said its last word (job-end, a panic): time for QEMU to exit by itself. */
@@ -37,27 +38,7 @@ void vm_outcome_clear(struct vm_outcome *o) {
 }
 
 int vm_parse_memory(const char *s, unsigned long long *ret_mib) {
-        char *end;
-        unsigned long long v;
-
-        if (!s || !isdigit((unsigned char) s[0]))
-                return -EINVAL;
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno || v == 0)
-                return -EINVAL;
-        if (streq(end, "") || streq(end, "M") || streq(end, "MiB"))
-                ;
-        else if (streq(end, "G") || streq(end, "GiB")) {
-                if (v > (1ULL << 20))
-                        return -EINVAL;
-                v *= 1024;
-        } else
-                return -EINVAL;
-        if (v < 128 || v > (1ULL << 20))
-                return -EINVAL;
-        *ret_mib = v;
-        return 0;
+        return parse_size_mib(s, 128, 1ULL << 20, ret_mib);
 }
 
 /* QEMU's -drive/-fsdev option syntax: a ',' inside a value is written ",,". */

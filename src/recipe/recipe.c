@@ -10,6 +10,7 @@
 #include "core/path.h"
 #include "core/strv.h"
 #include "expand.h"
+#include "core/units.h"
 #include "recipe.h"
 #include "schema-util.h"
 #include "ydecode.h"
@@ -432,7 +433,7 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
         static const char *const keys[] = {"name",  "summary",    "arches",    "source",
                                            "toolchain", "rootfs",  "kconfig",   "build_deps",
                                            "env",   "steps",      "patches",   "artifacts",
-                                           "strategies", "prefer", "timeout",   "network", NULL};
+                                           "strategies", "prefer", "timeout",   "network", "memory", NULL};
         const struct ynode *v;
         int r;
 
@@ -499,6 +500,13 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
                 return r;
         if ((v = ynode_get(root, "network")) && (r = yd_bool(v, "network", &rc->network, d)) < 0)
                 return r;
+        if ((v = ynode_get(root, "memory"))) {
+                _cleanup_free_ char *m = NULL;
+                if ((r = yd_string(v, "memory", &m, d)) < 0)
+                        return r;
+                if (parse_size_mib(m, 16, 1ULL << 22, &rc->memory_mib) < 0)
+                        return yd_error(d, v, "'memory' must be a size like 3G or 2048M");
+        }
         return 0;
 }
 

@@ -89,6 +89,7 @@ struct recipe {
         size_t n_prefer;
         unsigned timeout; /* seconds for each step */
         bool network;     /* the steps need the network (qemu-system: user networking on) */
+        unsigned long long memory_mib; /* RAM + swap the build needs; 0: not said */
 };
 
 struct recipe *recipe_free(struct recipe *r);

@@ -19,6 +19,15 @@ struct vm_opts {
         const char *initrd;       /* --initrd */
 };
 
+/* The remote strategy's host. */
+struct remote_opts {
+        const char *host;        /* --host: a hosts.yaml name or [USER@]HOST[:PORT]; NULL: the pool */
+        const char *hosts_file;  /* --hosts, NULL: $XDG_CONFIG_HOME/xbuild/hosts.yaml */
+        const char *ssh_config;  /* --ssh-config: ssh -F */
+        bool accept_new_host_key;
+        bool install_deps;       /* --remote-install-deps */
+};
+
 struct build_ctx {
         const struct recipe *recipe;
         const struct plan *plan;
@@ -30,6 +39,7 @@ struct build_ctx {
         bool keep;                   /* keep the session for inspection */
         bool no_install;             /* never install host packages (toolchains) */
         const struct vm_opts *vm;    /* qemu-system */
+        const struct remote_opts *remote;
 };
 
 struct source_result;
@@ -46,6 +56,11 @@ void build_report_step_failure(size_t step, const struct spawn_result *res, cons
  * XB_EXIT_BUILD_FAILED. */
 int build_step_finished(int start_r, size_t step, size_t n_steps, struct spawn_result *res, const char *log_path,
                         long long started_ms);
+
+/* The whole environment of a step inside an ARM root: the standard one, then the plan's. */
+char **build_step_env(const struct plan *p);
+/* The steps as DIR/step-NN.sh files, so they are never interpolated into a command line. */
+int build_write_steps(char *const *steps, const char *dir);
 
 /* Milliseconds of CLOCK_MONOTONIC, for phase timings. */
 long long build_now_ms(void);
@@ -64,5 +79,6 @@ int build_verify_and_report(const struct build_ctx *ctx, const char *sysroot, co
 
 int strategy_chroot_build(const struct build_ctx *ctx);
 int strategy_qemu_build(const struct build_ctx *ctx);
+int strategy_remote_build(const struct build_ctx *ctx);
 struct toolchain;
 int strategy_cross_build(const struct build_ctx *ctx, const struct toolchain *tc);

@@ -20,6 +20,8 @@
 #include "core/log.h"
 #include "core/path.h"
 #include "fetch/cache.h"
+#include "core/strv.h"
+#include "rootfs/prepare.h"
 
 static int copy_fd(int in, int out) {
         char buf[1 << 16];
@@ -182,4 +184,31 @@ int build_step_finished(int start_r, size_t step, size_t n_steps, struct spawn_r
                          (double) (build_now_ms() - started_ms) / 1000.0, log_path);
         spawn_result_clear(res);
         return ret;
+}
+
+char **build_step_env(const struct plan *p) {
+        char **env = rootfs_base_env();
+        STRV_FOREACH(e, p->env) {
+                const char *eq = strchr(*e, '=');
+                if (!env || !eq)
+                        continue;
+                _cleanup_free_ char *name = strndup(*e, (size_t) (eq - *e));
+                if (!name || strv_env_set(&env, name, eq + 1) < 0)
+                        return strv_free(env);
+        }
+        return env;
+}
+
+int build_write_steps(char *const *steps, const char *dir) {
+        size_t i = 0;
+        STRV_FOREACH(s, steps) {
+                _cleanup_free_ char *name = NULL, *path = NULL, *text = NULL;
+                if (asprintf(&name, "step-%02zu.sh", ++i) < 0 || !(path = path_join(dir, name)) ||
+                    asprintf(&text, "# xbuild step %zu, run as /bin/sh -e\n%s\n", i, *s) < 0)
+                        return -ENOMEM;
+                int r = write_file_text(path, text);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }

@@ -71,7 +71,7 @@ static int probe(const struct recipe *rc, const struct toolchain *tc, enum xb_ar
         } while (0)
 
         ret->recipe_allows = !rc->strategies[s].set || rc->strategies[s].enabled;
-        ret->implemented = s != XB_STRATEGY_REMOTE;
+        ret->implemented = true;
         switch (s) {
         case XB_STRATEGY_CROSS: {
                 /* The toolchain may be installed on demand (root with apt), which the detail says. */
@@ -125,7 +125,9 @@ static int probe(const struct recipe *rc, const struct toolchain *tc, enum xb_ar
                 break;
         case XB_STRATEGY_REMOTE:
                 NEED(has(h, "ssh"), "ssh");
-                NEED(h->remote_host, "a host (--host user@host)");
+                NEED(h->remote_host, "a host (--host user@host, or hosts in hosts.yaml)");
+                if (h->remote_host)
+                        (void) snprintf(will, sizeof will, "; host: %s", h->remote_host);
                 break;
         default:
                 return -EINVAL;
@@ -284,7 +286,7 @@ static int choose(struct plan *p, const struct recipe *rc, enum xb_strategy forc
         if (p->shown < 0)
                 p->shown = XB_STRATEGY_CROSS;
         return asprintf(&p->reason,
-                        "no strategy can build here: see what each one lacks above (this version runs cross, chroot and qemu-system; remote is planned only)") < 0
+                        "no strategy can build here: see what each one lacks above (remote needs --host or a hosts.yaml entry)") < 0
                        ? -ENOMEM
                        : 0;
 }

@@ -29,34 +29,6 @@
 
 #define now_ms build_now_ms
 
-/* The step's whole environment: the session's standard one, then the plan's. */
-static char **step_env(const struct plan *p) {
-        char **env = rootfs_base_env();
-        STRV_FOREACH(e, p->env) {
-                const char *eq = strchr(*e, '=');
-                if (!env || !eq)
-                        continue;
-                _cleanup_free_ char *name = strndup(*e, (size_t) (eq - *e));
-                if (!name || strv_env_set(&env, name, eq + 1) < 0)
-                        return strv_free(env);
-        }
-        return env;
-}
-
-static int write_steps(const struct plan *p, const char *dir) {
-        size_t i = 0;
-        STRV_FOREACH(s, p->steps) {
-                _cleanup_free_ char *name = NULL, *path = NULL, *text = NULL;
-                if (asprintf(&name, "step-%02zu.sh", ++i) < 0 || !(path = path_join(dir, name)) ||
-                    asprintf(&text, "# xbuild step %zu, run as /bin/sh -e\n%s\n", i, *s) < 0)
-                        return -ENOMEM;
-                int r = write_file_text(path, text);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
 int strategy_chroot_build(const struct build_ctx *ctx) {
         const struct recipe *rc = ctx->recipe;
         const struct plan *p = ctx->plan;
@@ -89,7 +61,7 @@ int strategy_chroot_build(const struct build_ctx *ctx) {
         }
         log_debug("Session: %s", s->dir);
         if (!(src = path_join(s->dir, "src")) || !(out = path_join(s->dir, "out")) || !(steps = path_join(s->dir, "steps")) ||
-            !(env = step_env(p))) {
+            !(env = build_step_env(p))) {
                 ret = XB_EXIT_BUILD_FAILED;
                 goto finish;
         }
@@ -98,7 +70,7 @@ int strategy_chroot_build(const struct build_ctx *ctx) {
         if ((ret = build_prepare_source(ctx, src, &sr)) != XB_EXIT_OK)
                 goto finish;
         PHASE("source");
-        if (mkdir(out, 0755) < 0 || mkdir(steps, 0755) < 0 || (r = write_steps(p, steps)) < 0) {
+        if (mkdir(out, 0755) < 0 || mkdir(steps, 0755) < 0 || (r = build_write_steps(p->steps, steps)) < 0) {
                 log_error_errno(r < 0 ? r : -errno, "Failed to prepare the session: %m");
                 ret = XB_EXIT_BUILD_FAILED;
                 goto finish;

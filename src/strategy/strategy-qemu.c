@@ -68,6 +68,15 @@ static char *tail_join(struct step_logs *l) {
         return out;
 }
 
+static void step_logs_clear(struct step_logs *l) {
+        if (l->fd >= 0)
+                (void) close(l->fd);
+        l->fd = -EBADF;
+        free(l->log_path);
+        l->log_path = NULL;
+        tail_reset(l);
+}
+
 static void on_job_start(void *userdata, const char *uptime, const char *machine) {
         struct step_logs *l = userdata;
         (void) snprintf(l->machine, sizeof l->machine, "%s", machine);
@@ -78,12 +87,7 @@ static void on_step_start(void *userdata, unsigned step) {
         struct step_logs *l = userdata;
         _cleanup_free_ char *name = NULL;
 
-        if (l->fd >= 0)
-                (void) close(l->fd);
-        l->fd = -EBADF;
-        free(l->log_path);
-        l->log_path = NULL;
-        tail_reset(l);
+        step_logs_clear(l);
         l->step = step;
         l->started = build_now_ms();
         if (step >= 1 && step <= l->n_steps)
@@ -117,15 +121,6 @@ static void on_output(void *userdata, unsigned step, const char *line) {
         l->tail_next = (l->tail_next + 1) % TAIL_LINES;
 }
 
-static void step_logs_clear(struct step_logs *l) {
-        if (l->fd >= 0)
-                (void) close(l->fd);
-        l->fd = -EBADF;
-        free(l->log_path);
-        l->log_path = NULL;
-        tail_reset(l);
-}
-
 /* The guest's view of the build environment, sourced by the rootfs's /bin/sh before each
  * step: values single-quoted, so they are data to the shell. */
 static int write_prologue(const char *path, char *const *env) {
@@ -155,30 +150,8 @@ static int write_prologue(const char *path, char *const *env) {
         return write_file_text(path, text);
 }
 
-static int write_steps(char *const *steps, const char *dir) {
-        size_t i = 0;
-        STRV_FOREACH(s, steps) {
-                _cleanup_free_ char *name = NULL, *path = NULL, *text = NULL;
-                if (asprintf(&name, "step-%02zu.sh", ++i) < 0 || !(path = path_join(dir, name)) ||
-                    asprintf(&text, "# xbuild step %zu, run as /bin/sh -e\n%s\n", i, *s) < 0)
-                        return -ENOMEM;
-                int r = write_file_text(path, text);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
 static char **job_env(const struct plan *p, long long epoch) {
-        char **env = rootfs_base_env();
-        STRV_FOREACH(e, p->env) {
-                const char *eq = strchr(*e, '=');
-                if (!env || !eq)
-                        continue;
-                _cleanup_free_ char *name = strndup(*e, (size_t) (eq - *e));
-                if (!name || strv_env_set(&env, name, eq + 1) < 0)
-                        return strv_free(env);
-        }
+        char **env = build_step_env(p);
         if (env && epoch >= 0 && !strv_env_get(env, "SOURCE_DATE_EPOCH") && strv_extendf(&env, "SOURCE_DATE_EPOCH=%lld", epoch) < 0)
                 return strv_free(env);
         return env;
@@ -285,7 +258,7 @@ int strategy_qemu_prepare(const struct build_ctx *ctx, struct qemu_job *job) {
         qemu_job_phase(job, "source");
         _cleanup_strv_free_ char **env = job_env(p, job->sr.epoch);
         _cleanup_free_ char *prologue = path_join(job->jobdir, "prologue.sh");
-        if (!env || !prologue || (r = write_prologue(prologue, env)) < 0 || (r = write_steps(p->steps, steps)) < 0)
+        if (!env || !prologue || (r = write_prologue(prologue, env)) < 0 || (r = build_write_steps(p->steps, steps)) < 0)
                 return log_error_errno(r < 0 ? r : -ENOMEM, "Failed to write the job: %m"), XB_EXIT_BUILD_FAILED;
 
         unsigned char rnd[8];
