@@ -8,14 +8,14 @@
 #
 # The host is sshd from an ARM Debian root (xbuild rootfs prepare debian-bookworm-sshd),
 # executed by qemu-user, so 'uname -m' answers armv7l (aarch64 for arm64). It runs in its own
-# network namespace, joined by a veth pair to a second, client namespace: 192.0.2.2 (the host)
-# and 192.0.2.1 (the client), addresses of a documentation range that exist only inside
+# network namespace, joined by a veth pair to a second, client namespace: 198.51.100.2 (the host)
+# and 198.51.100.1 (the client), addresses of a documentation range that exist only inside
 # those two namespaces. sshd also has private mount and PID namespaces: its root is an overlay
 # on the cached tree (which is never written), with user 'builder' (key login only). Keys are
 # made fresh in STATE. Then, for example:
 #
 #   scripts/arm-ssh-host.sh exec /tmp/h build/xbuild build tiny-engine --strategy=remote \
-#           --host builder@192.0.2.2 --ssh-config /tmp/h/client/ssh_config
+#           --host builder@198.51.100.2 --ssh-config /tmp/h/client/ssh_config
 #
 # XBUILD (default: build/xbuild) and XBUILD_OPTS (e.g. "--cache-dir DIR") choose the xbuild
 # that prepares the root. 'down' is idempotent; run it even after a failed 'up'.
@@ -25,8 +25,8 @@ die() { echo "arm-ssh-host: $*" >&2; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
 XBUILD=${XBUILD:-$here/../build/xbuild}
 read -r -a xopts <<<"${XBUILD_OPTS:-}"
-HOST_IP=192.0.2.2
-CLIENT_IP=192.0.2.1
+HOST_IP=198.51.100.2
+CLIENT_IP=198.51.100.1
 
 cmd=${1:-}
 state=${2:-}
@@ -131,12 +131,21 @@ EOF
         die "sshd did not come up (log above)"
 }
 
+# Every connection's sshd processes (the monitor and its privilege-separated child), not what
+# they started: a lost link leaves the session's processes to fend for themselves, as on a
+# real board. Only the connections open now: one made right after is not touched.
+is_sshd() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q "/usr/sbin/sshd"; }
 drop() {
-        local s c
+        local s c g pids=()
         s=$(sshd_pid) || die "not running"
         for c in $(cat "/proc/$s/task/"*/children 2>/dev/null); do
-                kill -KILL "$c" 2>/dev/null || true
+                is_sshd "$c" || continue
+                pids+=("$c")
+                for g in $(cat "/proc/$c/task/"*/children 2>/dev/null); do
+                        is_sshd "$g" && pids+=("$g")
+                done
         done
+        [ ${#pids[@]} -eq 0 ] || kill -KILL "${pids[@]}" 2>/dev/null || true
 }
 
 down() {

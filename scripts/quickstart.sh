@@ -23,7 +23,7 @@ packages=(meson ninja-build pkg-config gcc libc6-dev libyaml-dev libcurl4-openss
 # every cross compiler and Go for the cross strategy and the verification fixtures.
 [ "$mode" = test ] && packages+=(clang jq python3 git zstd gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
         gcc-arm-linux-gnueabi libc6-dev-armel-cross gcc-aarch64-linux-gnu libc6-dev-arm64-cross golang-go cmake
-        qemu-system-arm kmod e2fsprogs)
+        qemu-system-arm kmod e2fsprogs openssh-client iproute2 procps)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -2,6 +2,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +15,9 @@
 #include "core/path.h"
 #include "core/rm-rf.h"
 
-static int copy_entries(struct archive *rd, struct archive *wr, const char *src, const char *partial,
+/* to_disk: wr is archive_write_disk (which takes blocks at offsets); else an archive
+ * writer, which takes the data in order. */
+static int copy_entries(struct archive *rd, struct archive *wr, bool to_disk, const char *src, const char *partial,
                         char *msg, unsigned msg_size) {
         size_t sl = strlen(src);
 
@@ -57,7 +60,8 @@ static int copy_entries(struct archive *rd, struct archive *wr, const char *src,
                         size_t size;
                         la_int64_t off;
                         while ((r = archive_read_data_block(rd, &buf, &size, &off)) == ARCHIVE_OK)
-                                if (archive_write_data_block(wr, buf, size, off) < ARCHIVE_WARN) {
+                                if (to_disk ? archive_write_data_block(wr, buf, size, off) < ARCHIVE_WARN
+                                            : archive_write_data(wr, buf, size) != (la_ssize_t) size) {
                                         r = ARCHIVE_FATAL;
                                         break;
                                 }
@@ -68,7 +72,7 @@ static int copy_entries(struct archive *rd, struct archive *wr, const char *src,
                         r = archive_write_finish_entry(wr);
                 archive_entry_free(e);
                 if (r < ARCHIVE_WARN) {
-                        (void) snprintf(msg, msg_size, "'%s': %s", p, archive_error_string(wr) ?: archive_error_string(rd) ?: "cannot copy");
+                        (void) snprintf(msg, msg_size, "'%s': %s", np, archive_error_string(wr) ?: archive_error_string(rd) ?: "cannot copy");
                         return -XB_E_ARCHIVE;
                 }
         }
@@ -107,7 +111,7 @@ int archive_copy_tree(const char *src_arg, const char *dest, char *msg, unsigned
                 r = -XB_E_ARCHIVE;
                 goto finish;
         }
-        r = copy_entries(rd, wr, src, partial, msg, msg_size);
+        r = copy_entries(rd, wr, true, src, partial, msg, msg_size);
         if (r >= 0 && archive_write_close(wr) != ARCHIVE_OK) {
                 (void) snprintf(msg, msg_size, "%s", archive_error_string(wr) ?: "cannot finish");
                 r = -XB_E_ARCHIVE;
@@ -146,7 +150,7 @@ int archive_tar_tree(const char *src_arg, const char *out_path, char *msg, unsig
                 goto finish;
         }
         /* Names relative to the tree: "./path". */
-        r = copy_entries(rd, wr, src, ".", msg, msg_size);
+        r = copy_entries(rd, wr, false, src, ".", msg, msg_size);
         if (r >= 0 && archive_write_close(wr) != ARCHIVE_OK) {
                 (void) snprintf(msg, msg_size, "%s", archive_error_string(wr) ?: "cannot finish");
                 r = -XB_E_ARCHIVE;

@@ -148,7 +148,16 @@ static int plan_load(const struct plan_args *a, const char *recipe_arg, struct r
                         hp = strdup(a->remote.hosts_file);
                 else
                         (void) remote_hosts_default_path(&hp);
-                if (hp && remote_hosts_load(hp, &hosts, &hd) >= 0 && remote_hosts_count_arch(hosts, arch) > 0 &&
+                r = hp ? remote_hosts_load(hp, &hosts, &hd) : -ENOENT;
+                /* A broken hosts file is bad input when it matters: given, or for the remote strategy. */
+                if (r < 0 && r != -ENOENT && (a->remote.hosts_file || strategy == XB_STRATEGY_REMOTE)) {
+                        if (hd.msg[0])
+                                cli_print_diag(&hd);
+                        else
+                                log_error_errno(r, "Failed to read '%s': %m", hp);
+                        return XB_EXIT_BAD_INPUT;
+                }
+                if (r >= 0 && remote_hosts_count_arch(hosts, arch) > 0 &&
                     asprintf(&pool, "%zu %s host(s) of %s", remote_hosts_count_arch(hosts, arch), arch_to_string(arch), hp) < 0)
                         pool = NULL;
         }

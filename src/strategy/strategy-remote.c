@@ -41,6 +41,7 @@ struct remote_run {
         char *work;           /* remote, relative to the login directory */
         bool work_created;
         char *log_path;       /* ssh's own output during setup and cleanup */
+        char control_dir[64]; /* the multiplexing socket's: a unix socket path has 108 bytes */
 };
 
 /* Runs one remote command. Returns 0 when ssh ran (res says how), -errno otherwise. */
@@ -265,8 +266,15 @@ int strategy_remote_build(const struct build_ctx *ctx) {
                 ret = XB_EXIT_BUILD_FAILED;
                 goto finish;
         }
+        (void) snprintf(rr.control_dir, sizeof rr.control_dir, "/tmp/xbuild-ssh-XXXXXX");
+        if (!mkdtemp(rr.control_dir)) {
+                log_error_errno(-errno, "Failed to create a directory for ssh's control socket: %m");
+                rr.control_dir[0] = 0;
+                ret = XB_EXIT_BUILD_FAILED;
+                goto finish;
+        }
         rr.ssh = (struct ssh_opts){.target = &rr.target, .config = ctx->remote->ssh_config ? ctx->remote->ssh_config : rr.ssh_config,
-                                   .control_dir = rr.session->dir, .accept_new = ctx->remote->accept_new_host_key};
+                                   .control_dir = rr.control_dir, .accept_new = ctx->remote->accept_new_host_key};
         if (!(logs = path_join(ctx->log_dir, "ssh.log"))) {
                 ret = XB_EXIT_BUILD_FAILED;
                 goto finish;
@@ -344,8 +352,8 @@ int strategy_remote_build(const struct build_ctx *ctx) {
         unsigned jobs = rr.jobs ? rr.jobs : facts.cpus ? facts.cpus : 1;
         if (mkdir(steps, 0755) < 0 || (r = build_write_steps(p->steps, steps)) < 0 ||
             (r = write_env(envf, p, sr.epoch, jobs, low_memory)) < 0 || (r = write_file_text(runner, remote_runner_script())) < 0 ||
-            (r = archive_tar_tree(job, upload, msg, sizeof msg)) < 0) {
-                log_error("Failed to prepare the job: %s", r < 0 ? xb_strerror(r) : strerror(errno));
+            (msg[0] = 0, r = archive_tar_tree(job, upload, msg, sizeof msg)) < 0) {
+                log_error("Failed to prepare the job: %s", msg[0] ? msg : r < 0 ? xb_strerror(r) : strerror(errno));
                 ret = XB_EXIT_BUILD_FAILED;
                 goto finish;
         }
@@ -478,6 +486,8 @@ finish:
                         (void) spawn_run(&req, &res);
                         spawn_result_clear(&res);
                 }
+                if (rr.control_dir[0] && rmdir(rr.control_dir) < 0 && errno != ENOENT)
+                        log_warning_errno(-errno, "Failed to remove %s: %m", rr.control_dir);
                 r = session_destroy(rr.session, ctx->keep);
                 if (ctx->keep)
                         log_info("Session kept in %s", rr.session->dir);
