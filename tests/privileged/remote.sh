@@ -62,6 +62,16 @@ check "--accept-new-host-key trusts a first contact and records the key" eval 'r
 XR_NS build tiny-engine --arch arm64 --strategy remote --host builder@198.51.100.2 --ssh-config "$CFG" --out-dir "$TMP/o"
 check "an armv7l host asked for arm64: refused, naming both" eval 'rc_is 4 && err_has "is armv7l (uname -m): it cannot build arm64" && no_work'
 
+# An arm64 host asked for armhf: refused before anything is sent (a second simulated host).
+S64=$TMP/host64
+CLEANUP+=("'$H' down '$S64' >/dev/null 2>&1")
+"$H" up "$S64" arm64 >/dev/null 2>"$TMP/up64.err"
+check "the simulated arm64 host comes up and answers aarch64" eval '[ "$("$H" exec "$S64" ssh -F "$S64/client/ssh_config" 198.51.100.2 uname -m)" = aarch64 ]'
+"$H" exec "$S64" "$XB" --cache-dir "$CACHE" build tiny-engine --arch armhf --strategy remote --host builder@198.51.100.2 --ssh-config "$S64/client/ssh_config" --out-dir "$TMP/o" >"$TMP/out" 2>"$TMP/err"
+RC=$?
+check "an aarch64 host asked for armhf: refused with a clear message, nothing sent" eval 'rc_is 4 && err_has "is aarch64 (uname -m): it cannot build armhf natively" && [ -z "$(ls -A "$S64/upper/home/builder/.xbuild-work" 2>/dev/null)" ]'
+"$H" down "$S64"
+
 # Recipe fields with shell metacharacters reach the host as data.
 mkdir -p "$TMP/src"
 cat >"$TMP/evil.yaml" <<'Y'
@@ -88,6 +98,20 @@ sed 's/^build_deps: .*/build_deps: [make]\nmemory: 1000G/' "$TMP/evil.yaml" >"$T
 sed -i 's/^  - printf .*/  - echo "jobs=$XB_JOBS gomaxprocs=$GOMAXPROCS"/; s/^artifacts: .*/artifacts: [{path: never}]/' "$TMP/big.yaml"
 XR_NS build "$TMP/big.yaml" --arch armhf --strategy remote --host builder@198.51.100.2 --ssh-config "$CFG" --out-dir "$TMP/o"
 check "less memory than the recipe needs: a warning, one job at a time" eval 'err_has "declares it needs 1024000 MiB" && grep -qx "jobs=1 gomaxprocs=1" "$TMP/o/evil/armhf/logs/step-01.log"'
+
+# A step past the recipe's timeout is stopped on the host, its whole process group.
+cat >"$TMP/slow.yaml" <<'Y'
+name: slow
+summary: s
+arches: [armhf]
+source: {local: src}
+steps: ["sleep 4343 & sleep 4343"]
+artifacts: [{path: never}]
+timeout: 5
+Y
+XR_NS build "$TMP/slow.yaml" --arch armhf --strategy remote --host builder@198.51.100.2 --ssh-config "$CFG" --out-dir "$TMP/o"
+for i in $(seq 100); do ! remote_proc "sleep 4343" && break; sleep 0.2; done
+check "a step over its timeout: stopped on the host with its children, exit 1" eval 'rc_is 1 && err_has "timed out after 5 s" && ! remote_proc "sleep 4343" && no_work'
 
 # A dropped connection mid-step: the host stops the step and removes the work dir itself.
 cat >"$TMP/long.yaml" <<'Y'
