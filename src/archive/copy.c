@@ -78,9 +78,32 @@ static int copy_entries(struct archive *rd, struct archive *wr, bool to_disk, co
         }
 }
 
+/* Walks src into the open writer wr (names re-rooted at prefix) and closes wr. */
+static int walk_into(struct archive *wr, bool to_disk, const char *src, const char *prefix, char *msg, unsigned msg_size) {
+        struct archive *rd = archive_read_disk_new();
+        int r;
+
+        if (!rd)
+                return -ENOMEM;
+        /* Physical walk: a symlink is copied as a link, never followed out of the tree. */
+        (void) archive_read_disk_set_symlink_physical(rd);
+        (void) archive_read_disk_set_behavior(rd, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
+        if (archive_read_disk_open(rd, src) != ARCHIVE_OK) {
+                (void) snprintf(msg, msg_size, "%s", archive_error_string(rd) ?: "cannot open");
+                r = -XB_E_ARCHIVE;
+        } else
+                r = copy_entries(rd, wr, to_disk, src, prefix, msg, msg_size);
+        if (r >= 0 && archive_write_close(wr) != ARCHIVE_OK) {
+                (void) snprintf(msg, msg_size, "%s", archive_error_string(wr) ?: "cannot finish");
+                r = -XB_E_ARCHIVE;
+        }
+        (void) archive_read_free(rd);
+        return r;
+}
+
 int archive_copy_tree(const char *src_arg, const char *dest, char *msg, unsigned msg_size) {
         _cleanup_free_ char *partial = NULL, *src = path_normalize(src_arg);
-        struct archive *rd = NULL, *wr = NULL;
+        struct archive *wr = NULL;
         int r;
 
         if (!src)
@@ -94,35 +117,14 @@ int archive_copy_tree(const char *src_arg, const char *dest, char *msg, unsigned
         if (asprintf(&partial, "%s.partial-%d", dest, (int) getpid()) < 0)
                 return -ENOMEM;
         (void) rm_rf(partial);
-
-        rd = archive_read_disk_new();
-        wr = archive_write_disk_new();
-        if (!rd || !wr) {
-                r = -ENOMEM;
-                goto finish;
-        }
-        /* Physical walk: a symlink is copied as a link, never followed out of the tree. */
-        (void) archive_read_disk_set_symlink_physical(rd);
-        (void) archive_read_disk_set_behavior(rd, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
+        if (!(wr = archive_write_disk_new()))
+                return -ENOMEM;
         (void) archive_write_disk_set_options(wr, ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
                                                           ARCHIVE_EXTRACT_SECURE_NODOTDOT);
-        if (archive_read_disk_open(rd, src) != ARCHIVE_OK) {
-                (void) snprintf(msg, msg_size, "%s", archive_error_string(rd) ?: "cannot open");
-                r = -XB_E_ARCHIVE;
-                goto finish;
-        }
-        r = copy_entries(rd, wr, true, src, partial, msg, msg_size);
-        if (r >= 0 && archive_write_close(wr) != ARCHIVE_OK) {
-                (void) snprintf(msg, msg_size, "%s", archive_error_string(wr) ?: "cannot finish");
-                r = -XB_E_ARCHIVE;
-        }
+        r = walk_into(wr, true, src, partial, msg, msg_size);
         if (r >= 0 && rename(partial, dest) < 0)
                 r = -errno;
-finish:
-        if (rd)
-                (void) archive_read_free(rd);
-        if (wr)
-                (void) archive_write_free(wr);
+        (void) archive_write_free(wr);
         if (r < 0)
                 (void) rm_rf(partial);
         return r;
@@ -130,36 +132,18 @@ finish:
 
 int archive_tar_tree(const char *src_arg, const char *out_path, char *msg, unsigned msg_size) {
         _cleanup_free_ char *src = path_normalize(src_arg);
-        struct archive *rd = NULL, *wr = NULL;
+        struct archive *wr = NULL;
         int r;
 
-        if (!src)
+        if (!src || !(wr = archive_write_new()))
                 return -ENOMEM;
-        rd = archive_read_disk_new();
-        wr = archive_write_new();
-        if (!rd || !wr) {
-                r = -ENOMEM;
-                goto finish;
-        }
-        (void) archive_read_disk_set_symlink_physical(rd);
-        (void) archive_read_disk_set_behavior(rd, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
-        if (archive_write_set_format_pax_restricted(wr) != ARCHIVE_OK || archive_write_open_filename(wr, out_path) != ARCHIVE_OK ||
-            archive_read_disk_open(rd, src) != ARCHIVE_OK) {
-                (void) snprintf(msg, msg_size, "%s", archive_error_string(wr) ?: archive_error_string(rd) ?: "cannot open");
+        if (archive_write_set_format_pax_restricted(wr) != ARCHIVE_OK || archive_write_open_filename(wr, out_path) != ARCHIVE_OK) {
+                (void) snprintf(msg, msg_size, "%s", archive_error_string(wr) ?: "cannot open");
                 r = -XB_E_ARCHIVE;
-                goto finish;
-        }
-        /* Names relative to the tree: "./path". */
-        r = copy_entries(rd, wr, false, src, ".", msg, msg_size);
-        if (r >= 0 && archive_write_close(wr) != ARCHIVE_OK) {
-                (void) snprintf(msg, msg_size, "%s", archive_error_string(wr) ?: "cannot finish");
-                r = -XB_E_ARCHIVE;
-        }
-finish:
-        if (rd)
-                (void) archive_read_free(rd);
-        if (wr)
-                (void) archive_write_free(wr);
+        } else
+                /* Names relative to the tree: "./path". */
+                r = walk_into(wr, false, src, ".", msg, msg_size);
+        (void) archive_write_free(wr);
         if (r < 0)
                 (void) unlink(out_path);
         return r;
