@@ -48,7 +48,12 @@ setup() {
         else
                 meson setup "$dir" "$@" >/dev/null
         fi
-        ninja -C "$dir" >/dev/null
+        # Quiet when it builds; the compiler's complaint when it does not.
+        if ! ninja -C "$dir" >"$dir/quickstart-ninja.log" 2>&1; then
+                grep -E "error|FAILED" "$dir/quickstart-ninja.log" | head -20 >&2
+                [ "$mode" = test ] && echo "0 passed, 1 failed, 0 skipped"
+                exit 1
+        fi
 }
 
 setup build -Dwerror=true

@@ -318,7 +318,6 @@ int strategy_remote_build(const struct build_ctx *ctx) {
                         ret = XB_EXIT_HOST_MISSING;
                         goto finish;
                 }
-                _cleanup_strv_free_ char **words = NULL;
                 _cleanup_free_ char *pk = shell_join(facts.missing_packages), *cmd = NULL;
                 /* As root, or through sudo without a password prompt: BatchMode has no terminal. */
                 if (!pk || asprintf(&cmd,
