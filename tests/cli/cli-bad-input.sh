@@ -95,5 +95,22 @@ check "list reports a broken file and exits 2, listing the rest" eval 'rc_is 2 &
 XBUILD_DATA_DIR=$DD run list recipes
 check "XBUILD_DATA_DIR selects the data directory" eval 'rc_is 2 && out_has "demo"'
 
+# qemu-system and remote flags, hosts files and the new recipe keys: one line, exit 2.
+run build tiny-engine --strategy qemu-system --cpus 0
+check "--cpus 0" eval 'rc_is 2 && err_lines 1 && err_has "--cpus: '"'"'0'"'"' is not a number from 1 to 8"'
+run build tiny-engine --strategy qemu-system --memory 2T
+check "--memory 2T" eval 'rc_is 2 && err_lines 1 && err_has "--memory"'
+run build tiny-engine --strategy remote --host "u@h;id"
+check "--host with a shell character" eval 'rc_is 2 && err_lines 1 && err_has "--host"'
+printf 'hosts:\n  - {name: a, ssh: h, arch: armhf, jobs: many}\n' >"$D/hosts.yaml"
+run build tiny-engine --strategy remote --hosts "$D/hosts.yaml"
+check "a bad hosts.yaml: FILE:LINE:COL" eval 'rc_is 2 && err_lines 1 && err_has "$D/hosts.yaml:2:"'
+printf '%s\nmemory: lots\n' "$good_head" >"$D/mem.yaml"
+run show "$D/mem.yaml"
+check "recipe memory that is not a size" eval 'rc_is 2 && err_is "$D/mem.yaml:$(($(printf "%s\n" "$good_head" | wc -l) + 1)):9: '"'"'memory'"'"' must be a size like 3G or 2048M"'
+printf '%s\nnetwork: sometimes\n' "$good_head" >"$D/net.yaml"
+run show "$D/net.yaml"
+check "recipe network that is not a boolean" eval 'rc_is 2 && err_lines 1 && err_has "'"'"'network'"'"' must be true or false"'
+
 check "nothing written to HOME or the cache" eval '[ -z "$(find "$HOME" -mindepth 1 | head -1)" ]'
 done_testing
