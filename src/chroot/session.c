@@ -197,7 +197,7 @@ static bool is_dir_entry(const char *name, const char *path, void *userdata) {
 }
 
 int cache_clean_partials(const char *cache_root, unsigned *ret_removed, unsigned *ret_busy) {
-        static const char *const subs[] = {"rootfs", "git"};
+        static const char *const subs[] = {"rootfs", "git", "vm", "vm/images"};
         unsigned removed = 0, busy = 0;
         int ret = 0;
 

@@ -6,14 +6,16 @@
 #include "core/errors.h"
 #include "core/log.h"
 #include "fetch-opts.h"
+#include "qemu/disk-image.h"
 
 static const char usage[] =
         "Usage: xbuild clean\n"
         "\n"
         "Remove what runs that were killed left in the cache: session directories whose xbuild\n"
         "is gone and half-made root file systems, dependency layers and git mirrors\n"
-        "(NAME.partial-PID of a dead PID). A directory something is still mounted\n"
-        "on is never touched; nothing outside the cache is.\n"
+        "(NAME.partial-PID of a dead PID), and VM root images whose root file system or\n"
+        "dependency layer was removed. A directory something is still mounted on is never\n"
+        "touched; nothing outside the cache is.\n"
         "\n"
         "Options:\n" CLI_COMMON_HELP;
 
@@ -36,7 +38,13 @@ int cmd_clean(int argc, char **argv) {
         r = cache_clean_partials(c->root, &partials, &pbusy);
         if (r < 0)
                 return log_error_errno(r, "Failed to clean interrupted preparations: %m"), XB_EXIT_CLEANUP_INCOMPLETE;
+        unsigned images = 0;
+        r = vm_images_remove_orphans(c, &images);
+        if (r < 0)
+                return log_error_errno(r, "Failed to clean VM images: %m"), XB_EXIT_CLEANUP_INCOMPLETE;
         printf("%u stale sessions removed, %u interrupted preparations removed", removed, partials);
+        if (images)
+                printf(", %u orphaned VM images removed", images);
         if (busy + pbusy)
                 printf(", %u left because something is mounted in them", busy + pbusy);
         putchar('\n');

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "qemu/disk-image.h"
 #include "core/errors.h"
 #include "core/log.h"
 #include "core/path.h"
@@ -105,6 +106,14 @@ int cmd_rootfs(int argc, char **argv) {
         r = rootfs_remove(c, rf->name, a, &removed);
         if (r < 0)
                 return log_error_errno(r, "Failed to remove rootfs '%s': %m", rf->name), XB_EXIT_CLEANUP_INCOMPLETE;
-        printf("%u prepared trees removed\n", removed);
+        /* The VM images made from what was just removed go with it. */
+        unsigned images = 0;
+        r = vm_images_remove_orphans(c, &images);
+        if (r < 0)
+                return log_error_errno(r, "Failed to remove VM images of rootfs '%s': %m", rf->name), XB_EXIT_CLEANUP_INCOMPLETE;
+        printf("%u prepared trees removed", removed);
+        if (images)
+                printf(", %u VM images made from them", images);
+        putchar('\n');
         return XB_EXIT_OK;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "chroot/session.h"
 #include "core/errors.h"
+#include "core/fileio.h"
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/path.h"
@@ -131,7 +133,12 @@ int vm_image_prepare(const struct cache *c, char *const *lowers, const char *log
         (void) rm_rf(partial);
         if (mkdir(partial, 0755) < 0)
                 return -errno;
+        _cleanup_free_ char *layers = path_join(partial, "layers");
+        if (!layers)
+                return -ENOMEM;
         r = make_image(c, lowers, pimage, log_path, echo, msg, msg_size);
+        if (r >= 0)
+                r = write_file_text(layers, keyed);
         /* Read-only on the host too: only QEMU's snapshot layer ever sees a write. */
         if (r >= 0 && chmod(pimage, 0444) < 0)
                 r = -errno;
@@ -145,4 +152,50 @@ int vm_image_prepare(const struct cache *c, char *const *lowers, const char *log
         *ret_path = TAKE_PTR(image);
         *ret_created = true;
         return 0;
+}
+
+int vm_images_remove_orphans(const struct cache *c, unsigned *ret_removed) {
+        _cleanup_free_ char *images = cache_sub(c, "vm", "images");
+        unsigned removed = 0;
+        DIR *d;
+        struct dirent *de;
+        int ret = 0;
+
+        if (!images)
+                return -ENOMEM;
+        if (!(d = opendir(images))) {
+                *ret_removed = 0;
+                return errno == ENOENT ? 0 : -errno;
+        }
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *dir = NULL, *layers = NULL, *text = NULL;
+                bool orphan = false;
+                if (!strneq(de->d_name, "img-", 4) || strstr(de->d_name, ".partial-"))
+                        continue;
+                if (!(dir = path_join(images, de->d_name)) || !(layers = path_join(dir, "layers"))) {
+                        ret = -ENOMEM;
+                        break;
+                }
+                if (read_full_file(layers, 1 << 16, &text, NULL) < 0)
+                        continue; /* made by an older xbuild, or being made: leave it */
+                /* "format N", then one layer per line. */
+                for (char *line = strchr(text, '\n'); line && line[1];) {
+                        char *next = strchr(line + 1, '\n');
+                        if (next)
+                                *next = 0;
+                        if (line[1] == '/' && !path_is_dir(line + 1))
+                                orphan = true;
+                        line = next;
+                }
+                if (orphan) {
+                        int r = rm_rf_unless_mounted(dir);
+                        if (r < 0 && ret == 0)
+                                ret = r;
+                        else if (r >= 0)
+                                removed++;
+                }
+        }
+        closedir(d);
+        *ret_removed = removed;
+        return ret;
 }

@@ -20,3 +20,7 @@ unsigned long long vm_image_size_mib(unsigned long long used_bytes);
  * why). *ret_created: made by this call. */
 int vm_image_prepare(const struct cache *c, char *const *lowers, const char *log_path, bool echo, char **ret_path,
                      bool *ret_created, char *msg, size_t msg_size);
+
+/* Removes the images whose layers no longer exist (their rootfs or dependency layer was
+ * removed): each image directory records its layers in a file "layers". */
+int vm_images_remove_orphans(const struct cache *c, unsigned *ret_removed);

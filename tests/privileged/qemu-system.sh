@@ -147,6 +147,13 @@ check "after the shell: no QEMU, no session" eval 'no_qemu "$CACHE" && no_sessio
 xr shell tiny-engine
 check "xbuild shell without --strategy=qemu-system: usage error" eval 'rc_is 2 && err_has "--strategy=qemu-system"'
 
+# Images whose layers are gone are removed by 'xbuild clean'; the ones in use stay.
+mkdir -p "$CACHE/vm/images/img-0rphan0000000000"
+printf 'format 1\n%s\n' "$TMP/no-such-layer" >"$CACHE/vm/images/img-0rphan0000000000/layers"
+: >"$CACHE/vm/images/img-0rphan0000000000/rootfs.ext4"
+xr clean
+check "xbuild clean removes a VM image whose layers are gone, keeps the live one" eval 'rc_is 0 && out_has "1 orphaned VM images removed" && [ ! -e "$CACHE/vm/images/img-0rphan0000000000" ] && [ -s "$IMG" ]'
+
 # Bad flags: one line, exit 2, nothing started.
 xr build tiny-engine --strategy qemu-system --memory 12 --out-dir "$OUTD"
 check "--memory out of range: usage error" eval 'rc_is 2 && err_has "--memory"'
