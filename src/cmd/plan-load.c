@@ -79,6 +79,7 @@ static int plan_args_option(struct plan_args *a, int c, const char *arg) {
         case 0x214:
                 if (vm_parse_memory(arg, &a->vm.memory_mib) < 0)
                         return cli_usage_error(NULL, "--memory: give a size from 128M to 1024G, e.g. 3G or 2048M"), -1;
+                a->vm.memory_given = true;
                 return 1;
         case 0x215:
                 return parse_unsigned("--boot-timeout", arg, 5, 3600, &a->vm.boot_timeout_s);

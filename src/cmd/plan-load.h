@@ -44,7 +44,7 @@ struct plan_args {
         "      --json            Machine-readable output\n"                                     \
         "qemu-system:\n"                                                                         \
         "      --cpus=N          Virtual CPUs (default 2)\n"                                     \
-        "      --memory=SIZE     Guest RAM, e.g. 3G or 2048M (default 2G)\n"                     \
+        "      --memory=SIZE     Guest RAM, e.g. 3G or 2048M (default 2G, or the recipe's memory:)\n" \
         "      --boot-timeout=S  Seconds from QEMU start to the job's start (default 300)\n"      \
         "      --kernel=FILE     Boot this kernel (its drivers built in, or with --initrd)\n"    \
         "      --initrd=FILE     Boot this initrd instead of xbuild's\n"                          \

@@ -14,6 +14,7 @@
 struct vm_opts {
         unsigned cpus;
         unsigned long long memory_mib;
+        bool memory_given;        /* --memory: else the recipe's memory: when it says more */
         unsigned boot_timeout_s;  /* QEMU start to the job's start */
         const char *kernel;       /* --kernel, NULL: Debian's, from the kit */
         const char *initrd;       /* --initrd */

@@ -274,7 +274,9 @@ int strategy_qemu_prepare(const struct build_ctx *ctx, struct qemu_job *job) {
                 .share = job->share,
                 .tmp_dir = job->session->dir,
                 .cpus = ctx->vm->cpus,
-                .memory_mib = ctx->vm->memory_mib,
+                /* A recipe that says it needs more than the default gets it, unless --memory. */
+                .memory_mib = !ctx->vm->memory_given && ctx->recipe->memory_mib > ctx->vm->memory_mib ? ctx->recipe->memory_mib
+                                                                                                       : ctx->vm->memory_mib,
                 .nonce = job->nonce,
                 .network = ctx->recipe->network,
         };

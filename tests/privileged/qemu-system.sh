@@ -29,6 +29,12 @@ IMG=$(sed -n 's/^VM root disk: \([^ ]*\).*/\1/p' "$TMP/err")
 check "the kit: Debian's kernel package, an initrd with the modules" eval 'grep -q "^linux-image-.*_armhf.deb$" "$KIT/package" && [ -s "$KIT/initrd.img" ] && [ -s "$KIT/vmlinuz" ]'
 check "the root image is read-only on the host" eval '[ "$(stat -c %a "$IMG")" = 444 ]'
 
+# arm64: qemu-system-aarch64, cortex-a57, Debian's arm64 kernel.
+if command -v qemu-aarch64-static >/dev/null && command -v qemu-system-aarch64 >/dev/null; then
+        xr build tiny-engine --arch arm64 --strategy qemu-system --out-dir "$OUTD"
+        check "tiny-engine builds in the arm64 VM (aarch64) and passes verification" eval 'rc_is 0 && err_has "uname -m: aarch64" && out_has "tinyctr: verified" && file "$OUTD/tiny-engine/arm64/tinyctr" | grep -q "ARM aarch64"'
+fi
+
 # A job of our own: the guest's uname, files through the share, the environment as data.
 mkdir -p "$TMP/src"
 echo 'int main(void) { return 0; }' >"$TMP/src/t.c"
@@ -38,6 +44,7 @@ summary: s
 arches: [armhf]
 source: {local: src}
 build_deps: [gcc, libc6-dev, make]
+memory: 2560M
 env: {TRICKY: "it's $(touch /pwned) `x` \"q\" ;|&"}
 steps:
   - uname -m
@@ -49,6 +56,7 @@ xr build "$TMP/probe.yaml" --strategy qemu-system --out-dir "$OUTD"
 check "a job runs: uname -m in the guest prints armv7l" eval 'rc_is 0 && grep -qx armv7l "$OUTD/probe/armhf/logs/step-01.log"'
 check "an environment value with shell metacharacters arrives as data" eval 'grep -qxF "value=it'"'"'s \$(touch /pwned) \`x\` \"q\" ;|&" "$OUTD/probe/armhf/logs/step-02.log"'
 check "the artifact came back through the share, an ARM executable" eval '[ -x "$OUTD/probe/armhf/t" ] && file "$OUTD/probe/armhf/t" | grep -q "ARM, EABI5"'
+check "the recipe's memory: sizes the VM when --memory is not given" eval 'err_has "2 CPUs, 2560 MiB"'
 check "guest kernel runs with panic=-1" eval 'grep -q "panic=-1" "$OUTD/probe/armhf/logs/step-03.log"'
 
 # network: true gives the guest user networking (here: our loopback server, which the guest
