@@ -50,6 +50,16 @@ int build_report_write(const struct build_ctx *ctx, const struct build_report *r
         json_object_object_add(o, "toolchain", p->toolchain ? json_object_new_string(p->toolchain) : NULL);
         json_object_object_add(o, "toolchain_version", rep->toolchain_version ? json_object_new_string(rep->toolchain_version) : NULL);
         json_object_object_add(o, "rootfs", json_object_new_string(p->rootfs));
+        if (rep->build_host) {
+                struct json_object *bh = json_object_new_object();
+                for (char *const *e = rep->build_host; bh && *e; e++) {
+                        const char *eq = strchr(*e, '=');
+                        _cleanup_free_ char *k = eq ? strndup(*e, (size_t) (eq - *e)) : NULL;
+                        if (k)
+                                json_object_object_add(bh, k, json_object_new_string(eq + 1));
+                }
+                json_object_object_add(o, "build_host", bh);
+        }
         for (size_t i = 0; i < rep->n_phases; i++)
                 json_object_object_add(phases, rep->phases[i].name, json_object_new_double(rep->phases[i].seconds));
         json_object_object_add(o, "phases_seconds", phases);

@@ -15,6 +15,7 @@ struct build_report {
         const char *source_commit; /* NULL unless git */
         long long source_epoch;    /* -1: unknown */
         const char *toolchain_version;
+        char *const *build_host; /* "KEY=VALUE": the VM or remote host, NULL for this one */
         struct build_phase phases[8];
         size_t n_phases;
         const struct verify_result *artifacts;

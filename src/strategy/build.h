@@ -73,10 +73,12 @@ int build_collect_artifacts(const struct build_ctx *ctx, const char *src_tree);
 
 /* After the artifacts are collected: verify each against the recipe's expectations (sysroot:
  * the ARM tree for dynamic executables), print the results, write report.json. Returns 0, or
- * XB_EXIT_VERIFY_FAILED / another exit code (reported). phases: timings so far. */
+ * XB_EXIT_VERIFY_FAILED / another exit code (reported). phases: timings so far. build_host:
+ * "KEY=VALUE" facts about where it was built (the VM, the remote host), or NULL. */
 struct build_phase;
 int build_verify_and_report(const struct build_ctx *ctx, const char *sysroot, const char *commit, long long epoch,
-                            const char *toolchain_version, const struct build_phase *phases, size_t n_phases);
+                            const char *toolchain_version, char *const *build_host, const struct build_phase *phases,
+                            size_t n_phases);
 
 int strategy_chroot_build(const struct build_ctx *ctx);
 int strategy_qemu_build(const struct build_ctx *ctx);

@@ -81,10 +81,12 @@ int build_collect_artifacts(const struct build_ctx *ctx, const char *src_tree) {
 }
 
 int build_verify_and_report(const struct build_ctx *ctx, const char *sysroot, const char *commit, long long epoch,
-                            const char *toolchain_version, const struct build_phase *phases, size_t n_phases) {
+                            const char *toolchain_version, char *const *build_host, const struct build_phase *phases,
+                            size_t n_phases) {
         const struct plan *p = ctx->plan;
         struct verify_result *res = calloc(p->n_artifacts + 1, sizeof *res);
         struct build_report rep = {.source_commit = commit, .source_epoch = epoch, .toolchain_version = toolchain_version,
+                                   .build_host = build_host,
                                    .artifacts = res, .n_artifacts = 0, .ok = true};
         _cleanup_free_ char *report = NULL;
         struct timespec t0, t1;

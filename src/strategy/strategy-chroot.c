@@ -135,7 +135,7 @@ int strategy_chroot_build(const struct build_ctx *ctx) {
         PHASE("collect");
         if (ret == XB_EXIT_OK)
                 ret = build_verify_and_report(ctx, rs.base, rc->source.kind == SOURCE_GIT ? rc->source.commit : NULL,
-                                              sr.epoch, NULL, phases, n_phases);
+                                              sr.epoch, NULL, NULL, phases, n_phases);
 #undef PHASE
 
 finish:

@@ -256,7 +256,7 @@ int strategy_cross_build(const struct build_ctx *ctx, const struct toolchain *tc
                         goto finish;
                 }
                 ret = build_verify_and_report(ctx, sysroot ? rs.base : prefix_dir,
-                                              rc->source.kind == SOURCE_GIT ? rc->source.commit : NULL, sr.epoch, version,
+                                              rc->source.kind == SOURCE_GIT ? rc->source.commit : NULL, sr.epoch, version, NULL,
                                               phases, n_phases);
         }
 #undef PHASE

@@ -414,9 +414,19 @@ int strategy_qemu_build(const struct build_ctx *ctx) {
         }
         ret = build_collect_artifacts(ctx, job.src);
         qemu_job_phase(&job, "collect");
-        if (ret == XB_EXIT_OK)
-                ret = build_verify_and_report(ctx, job.rs.base, rc->source.kind == SOURCE_GIT ? rc->source.commit : NULL,
-                                              job.sr.epoch, NULL, job.phases, job.n_phases);
+        if (ret == XB_EXIT_OK) {
+                _cleanup_strv_free_ char **where = NULL;
+                if (strv_extendf(&where, "kind=qemu-system") < 0 || strv_extendf(&where, "machine=%s", l.machine) < 0 ||
+                    strv_extendf(&where, "qemu=%s -M virt -cpu %s", va->qemu, va->cpu) < 0 ||
+                    strv_extendf(&where, "cpus=%u", job.config.cpus) < 0 ||
+                    strv_extendf(&where, "memory_mib=%llu", job.config.memory_mib) < 0 ||
+                    strv_extendf(&where, "kernel=%s", job.kit.package ? job.kit.package : job.kernel) < 0 ||
+                    strv_extendf(&where, "root_image=%s", job.image) < 0)
+                        ret = XB_EXIT_BUILD_FAILED;
+                else
+                        ret = build_verify_and_report(ctx, job.rs.base, rc->source.kind == SOURCE_GIT ? rc->source.commit : NULL,
+                                                      job.sr.epoch, NULL, where, job.phases, job.n_phases);
+        }
 finish:
         step_logs_clear(&l);
         vm_outcome_clear(&o);

@@ -458,8 +458,15 @@ int strategy_remote_build(const struct build_ctx *ctx) {
                         if (rootfs_entry_dir(ctx->cache, ctx->rootfs, p->arch, &entry) >= 0)
                                 sysroot = path_join(entry, "tree");
                 }
-                ret = build_verify_and_report(ctx, sysroot, rc->source.kind == SOURCE_GIT ? rc->source.commit : NULL, sr.epoch,
-                                              NULL, phases, n_phases);
+                _cleanup_strv_free_ char **where = NULL;
+                if (strv_extendf(&where, "kind=remote") < 0 || strv_extendf(&where, "host=%s", rr.label) < 0 ||
+                    strv_extendf(&where, "machine=%s", facts.machine) < 0 || strv_extendf(&where, "cpus=%u", facts.cpus) < 0 ||
+                    strv_extendf(&where, "memory_mib=%llu", facts.mem_kb / 1024) < 0 ||
+                    strv_extendf(&where, "swap_mib=%llu", facts.swap_kb / 1024) < 0 || strv_extendf(&where, "jobs=%u", low_memory ? 1 : jobs) < 0)
+                        ret = XB_EXIT_BUILD_FAILED;
+                else
+                        ret = build_verify_and_report(ctx, sysroot, rc->source.kind == SOURCE_GIT ? rc->source.commit : NULL,
+                                                      sr.epoch, NULL, where, phases, n_phases);
         }
 #undef PHASE
 

@@ -42,7 +42,7 @@ check "its addresses exist only in its namespaces: the host's are as before" eva
 # The tiny engine, natively on the host.
 XR_NS build tiny-engine --arch armhf --strategy remote --host builder@198.51.100.2 --ssh-config "$CFG" --out-dir "$TMP/o"
 check "tiny-engine builds on the remote armhf host and passes verification" eval 'rc_is 0 && out_has "tinyctr: verified" && err_has "armv7l"'
-check "the report says remote, with the host's steps" eval 'jq -e ".strategy == \"remote\" and .verified and .phases_seconds.steps > 0" "$TMP/o/tiny-engine/armhf/report.json" >/dev/null'
+check "the report says remote, with the host's steps" eval 'jq -e ".strategy == \"remote\" and .verified and .phases_seconds.steps > 0 and .build_host.machine == \"armv7l\"" "$TMP/o/tiny-engine/armhf/report.json" >/dev/null'
 check "the remote work dir is gone, no session left" eval 'no_work && [ -z "$(ls -A "$CACHE/sessions" 2>/dev/null)" ]'
 
 # Host keys: unknown and changed ones are refused; accept-new trusts only a first contact.
