@@ -21,6 +21,7 @@
 #include "core/fileio.h"
 #include "core/log.h"
 #include "core/path.h"
+#include "core/rm-rf.h"
 #include "core/strv.h"
 #include "fetch/source.h"
 #include "remote/hosts.h"
@@ -492,8 +493,10 @@ finish:
                         (void) spawn_run(&req, &res);
                         spawn_result_clear(&res);
                 }
-                if (rr.control_dir[0] && rmdir(rr.control_dir) < 0 && errno != ENOENT)
-                        log_warning_errno(-errno, "Failed to remove %s: %m", rr.control_dir);
+                /* Ours alone (mkdtemp, 0700): a master that exits after -O exit returned, or died
+                 * with the connection, may still leave its socket in it. */
+                if (rr.control_dir[0] && (r = rm_rf(rr.control_dir)) < 0 && r != -ENOENT)
+                        log_warning_errno(r, "Failed to remove %s: %m", rr.control_dir);
                 r = session_destroy(rr.session, ctx->keep);
                 if (ctx->keep)
                         log_info("Session kept in %s", rr.session->dir);

@@ -29,6 +29,7 @@ no_work() { [ -z "$(ls -A "$REMOTE_HOME/.xbuild-work" 2>/dev/null)" ]; }
 remote_proc() { ps -eo args | grep -v grep | grep -q "$1"; }
 
 ip -o addr >"$TMP/addr.before"
+SSHDIRS_BEFORE=$(ls -d /tmp/xbuild-ssh-* 2>/dev/null | wc -l)
 "$H" up "$S" armhf >"$TMP/up.out" 2>"$TMP/up.err"
 RC=$?
 check "the simulated armhf host comes up" eval '[ $RC = 0 ] && grep -q "host builder@198.51.100.2" "$TMP/up.out"'
@@ -154,6 +155,8 @@ xr build tiny-engine --arch armhf --strategy remote --hosts "$TMP/badhosts.yaml"
 check "a host starting with '-' in hosts.yaml: FILE:LINE:COL, exit 2" eval 'rc_is 2 && err_has "badhosts.yaml:2:" && [ ! -e /tmp/xb-pwned ]'
 xr build tiny-engine --arch armhf --strategy remote --host=-oProxyCommand=x --out-dir "$TMP/o"
 check "--host starting with '-': usage error" eval 'rc_is 2'
+
+check "no ssh control directory of ours left in /tmp" eval '[ "$(ls -d /tmp/xbuild-ssh-* 2>/dev/null | wc -l)" = "$SSHDIRS_BEFORE" ]'
 
 # Teardown: nothing left.
 "$H" down "$S"
