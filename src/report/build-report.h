@@ -6,11 +6,6 @@
 
 /* OUT/NAME/ARCH/report.json: what was built, from what, how, how long each phase took, and
  * every artifact's checks and sha256. */
-struct build_phase {
-        const char *name;
-        double seconds;
-};
-
 struct build_report {
         const char *source_commit; /* NULL unless git */
         long long source_epoch;    /* -1: unknown */

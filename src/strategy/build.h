@@ -66,6 +66,22 @@ int build_write_steps(char *const *steps, const char *dir);
 /* Milliseconds of CLOCK_MONOTONIC, for phase timings. */
 long long build_now_ms(void);
 
+/* Phase timings for report.json: each phase is the time since the previous mark. */
+struct build_phase {
+        const char *name;
+        double seconds;
+};
+struct build_timer {
+        struct build_phase phases[8];
+        size_t n;
+        long long t;
+};
+void build_timer_start(struct build_timer *bt);
+/* Records the time since the last mark as phase label (phases past the eighth are dropped). */
+void build_timer_mark(struct build_timer *bt, const char *label);
+/* A phase measured elsewhere (the VM's boot); the next mark counts from now. */
+void build_timer_add(struct build_timer *bt, const char *label, double seconds);
+
 /* Copies the plan's artifacts from a source tree into ctx->out_dir: each path resolved inside
  * the tree (a symlink can never make it copy a host file), regular files only, written to a
  * temporary name and renamed. Returns 0 or an exit code (reported). */
@@ -75,7 +91,6 @@ int build_collect_artifacts(const struct build_ctx *ctx, const char *src_tree);
  * the ARM tree for dynamic executables), print the results, write report.json. Returns 0, or
  * XB_EXIT_VERIFY_FAILED / another exit code (reported). phases: timings so far. build_host:
  * "KEY=VALUE" facts about where it was built (the VM, the remote host), or NULL. */
-struct build_phase;
 int build_verify_and_report(const struct build_ctx *ctx, const char *sysroot, const char *commit, long long epoch,
                             const char *toolchain_version, char *const *build_host, const struct build_phase *phases,
                             size_t n_phases);

@@ -140,6 +140,20 @@ long long build_now_ms(void) {
         return spawn_now_ms();
 }
 
+void build_timer_start(struct build_timer *bt) {
+        *bt = (struct build_timer){.t = build_now_ms()};
+}
+
+void build_timer_add(struct build_timer *bt, const char *label, double seconds) {
+        if (bt->n < ELEMENTSOF(bt->phases))
+                bt->phases[bt->n++] = (struct build_phase){label, seconds};
+        bt->t = build_now_ms();
+}
+
+void build_timer_mark(struct build_timer *bt, const char *label) {
+        build_timer_add(bt, label, (double) (build_now_ms() - bt->t) / 1000.0);
+}
+
 int build_prepare_source(const struct build_ctx *ctx, const char *dest, struct source_result *sr) {
         const struct recipe *rc = ctx->recipe;
         _cleanup_free_ char *pdir = path_join(rc->dir, "patches"), *patches = pdir ? path_join(pdir, rc->name) : NULL;

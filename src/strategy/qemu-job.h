@@ -21,17 +21,13 @@ struct qemu_job {
         char *jobdir; /* share/job: prologue.sh, status-NN */
         char nonce[17];
         struct vm_config config;
-        struct build_phase phases[8];
-        size_t n_phases;
-        long long t;
+        struct build_timer timer;
 };
 
 /* Root file system, kernel and initrd, root image, the session and its share with the source
  * and the steps; job->config is ready to run. Returns an exit code (reported). Call
  * qemu_job_finish() whatever it returned. */
 int strategy_qemu_prepare(const struct build_ctx *ctx, struct qemu_job *job);
-/* Records the time since the last phase under label. */
-void qemu_job_phase(struct qemu_job *job, const char *label);
 /* Removes the session (unless --keep) and frees; returns ret, or 5 when the session could not
  * be removed after a success. */
 int qemu_job_finish(struct qemu_job *job, int ret);

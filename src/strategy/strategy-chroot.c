@@ -39,20 +39,12 @@ int strategy_chroot_build(const struct build_ctx *ctx) {
         struct root_setup rs = {0};
         struct source_result sr = {0};
         char hostname[64], prefix[64];
-        struct build_phase phases[6];
-        size_t n_phases = 0;
-        long long t = now_ms();
+        struct build_timer timer;
         int r, ret = XB_EXIT_OK;
-#define PHASE(label)                                                                               \
-        do {                                                                                       \
-                long long _n = now_ms();                                                           \
-                phases[n_phases++] = (struct build_phase){(label), (double) (_n - t) / 1000.0};    \
-                t = _n;                                                                            \
-        } while (0)
-
+        build_timer_start(&timer);
         if ((ret = root_setup(ctx->cache, ctx->rootfs, p->arch, p->build_deps, &rs)) != 0)
                 return ret;
-        PHASE("rootfs");
+        build_timer_mark(&timer, "rootfs");
         r = session_create(ctx->cache->root, &s);
         if (r < 0) {
                 log_error_errno(r, "Failed to create a session: %m");
@@ -69,7 +61,7 @@ int strategy_chroot_build(const struct build_ctx *ctx) {
         /* Source, then the steps as files: never interpolated into a command line. */
         if ((ret = build_prepare_source(ctx, src, &sr)) != XB_EXIT_OK)
                 goto finish;
-        PHASE("source");
+        build_timer_mark(&timer, "source");
         if (mkdir(out, 0755) < 0 || mkdir(steps, 0755) < 0 || (r = build_write_steps(p->steps, steps)) < 0) {
                 log_error_errno(r < 0 ? r : -errno, "Failed to prepare the session: %m");
                 ret = XB_EXIT_BUILD_FAILED;
@@ -130,13 +122,12 @@ int strategy_chroot_build(const struct build_ctx *ctx) {
                 if ((ret = build_step_finished(r, i + 1, n_steps, &res, log_path, t0)) != XB_EXIT_OK)
                         goto finish;
         }
-        PHASE("steps");
+        build_timer_mark(&timer, "steps");
         ret = build_collect_artifacts(ctx, src);
-        PHASE("collect");
+        build_timer_mark(&timer, "collect");
         if (ret == XB_EXIT_OK)
                 ret = build_verify_and_report(ctx, rs.base, rc->source.kind == SOURCE_GIT ? rc->source.commit : NULL,
-                                              sr.epoch, NULL, NULL, phases, n_phases);
-#undef PHASE
+                                              sr.epoch, NULL, NULL, timer.phases, timer.n);
 
 finish:
         if (s) {

@@ -140,24 +140,17 @@ int strategy_cross_build(const struct build_ctx *ctx, const struct toolchain *tc
         _cleanup_close_ int lock = -EBADF;
         struct root_setup rs = {0};
         struct source_result sr = {0};
-        struct build_phase phases[6];
-        size_t n_phases = 0;
-        long long t = now_ms();
+        struct build_timer timer;
         char prefix[64];
         bool sysroot = p->build_deps && p->build_deps[0];
         int r, ret;
-#define PHASE(label)                                                                               \
-        do {                                                                                       \
-                long long _n = now_ms();                                                           \
-                phases[n_phases++] = (struct build_phase){(label), (double) (_n - t) / 1000.0};    \
-                t = _n;                                                                            \
-        } while (0)
 
+        build_timer_start(&timer);
         if (!tc)
                 return log_error("Recipe '%s' names no toolchain: the cross strategy needs one", rc->name), XB_EXIT_BAD_INPUT;
         if ((ret = ensure_toolchain(ctx, tc, &version)) != 0)
                 return ret;
-        PHASE("toolchain");
+        build_timer_mark(&timer, "toolchain");
         _cleanup_free_ char *fix = NULL;
         char *sysroot_lowers[5] = {NULL};
         if (sysroot) {
@@ -174,7 +167,7 @@ int strategy_cross_build(const struct build_ctx *ctx, const struct toolchain *tc
                 sysroot_lowers[k++] = fix;
                 for (char **l = rs.lowers; *l && k < ELEMENTSOF(sysroot_lowers) - 1; l++)
                         sysroot_lowers[k++] = *l;
-                PHASE("sysroot");
+                build_timer_mark(&timer, "sysroot");
         }
 
         /* WORK = CACHE/work/NAME-ARCH, one build at a time (the plan's paths point into it). */
@@ -197,7 +190,7 @@ int strategy_cross_build(const struct build_ctx *ctx, const struct toolchain *tc
         }
         if ((ret = build_prepare_source(ctx, src, &sr)) != XB_EXIT_OK)
                 goto finish;
-        PHASE("source");
+        build_timer_mark(&timer, "source");
         if (mkdir(out, 0755) < 0 || mkdir(steps, 0755) < 0 || !(env = host_env(p, sysroot ? s->merged : NULL, ai->triplet, sr.epoch))) {
                 ret = XB_EXIT_BUILD_FAILED;
                 goto finish;
@@ -245,9 +238,9 @@ int strategy_cross_build(const struct build_ctx *ctx, const struct toolchain *tc
                 if ((ret = build_step_finished(r, i + 1, n_steps, &res, log_path, t0)) != XB_EXIT_OK)
                         goto finish;
         }
-        PHASE("steps");
+        build_timer_mark(&timer, "steps");
         ret = build_collect_artifacts(ctx, src);
-        PHASE("collect");
+        build_timer_mark(&timer, "collect");
         if (ret == XB_EXIT_OK) {
                 /* Dynamic executables find their loader and libc in Debian's cross prefix. */
                 _cleanup_free_ char *prefix_dir = NULL;
@@ -257,9 +250,8 @@ int strategy_cross_build(const struct build_ctx *ctx, const struct toolchain *tc
                 }
                 ret = build_verify_and_report(ctx, sysroot ? rs.base : prefix_dir,
                                               rc->source.kind == SOURCE_GIT ? rc->source.commit : NULL, sr.epoch, version, NULL,
-                                              phases, n_phases);
+                                              timer.phases, timer.n);
         }
-#undef PHASE
 finish:
         r = session_destroy(s, ctx->keep);
         if (ctx->keep)

@@ -219,24 +219,17 @@ int strategy_qemu_prepare(const struct build_ctx *ctx, struct qemu_job *job) {
         bool created;
         int r, ret;
 
-        *job = (struct qemu_job){.ctx = ctx, .t = build_now_ms()};
+        *job = (struct qemu_job){.ctx = ctx};
+        build_timer_start(&job->timer);
         if ((ret = root_setup(ctx->cache, ctx->rootfs, p->arch, p->build_deps, &job->rs)) != 0)
                 return ret;
-        qemu_job_phase(job, "rootfs");
+        build_timer_mark(&job->timer, "rootfs");
         if ((r = session_create(ctx->cache->root, &job->session)) < 0)
                 return log_error_errno(r, "Failed to create a session: %m"), XB_EXIT_BUILD_FAILED;
         log_debug("Session: %s", job->session->dir);
         if ((ret = vm_boot_files(ctx, job->session->dir, &job->kit, &job->kernel, &job->initrd)) != XB_EXIT_OK)
                 return ret;
-        qemu_job_phase(job, "kernel");
-        if (!rootfs_is_prepared(ctx->cache, ctx->rootfs, p->arch) || !job->rs.lowers[0])
-                return XB_EXIT_BUILD_FAILED;
-        {
-                int k = 0;
-                for (; job->rs.lowers[k]; k++)
-                        ;
-                log_debug("Root image from %d layer(s)", k);
-        }
+        build_timer_mark(&job->timer, "kernel");
         r = vm_image_prepare(ctx->cache, job->rs.lowers, job->rs.log_path, log_get_max_level() >= LOG_LEVEL_DEBUG, &job->image,
                              &created, msg, sizeof msg);
         if (r < 0) {
@@ -244,7 +237,7 @@ int strategy_qemu_prepare(const struct build_ctx *ctx, struct qemu_job *job) {
                 return r == -XB_E_NOT_AVAILABLE ? XB_EXIT_HOST_MISSING : XB_EXIT_BUILD_FAILED;
         }
         log_info("VM root disk: %s%s", job->image, created ? " (made now)" : "");
-        qemu_job_phase(job, "image");
+        build_timer_mark(&job->timer, "image");
 
         if (!(job->share = path_join(job->session->dir, "share")) || !(job->src = path_join(job->share, "src")) ||
             !(job->jobdir = path_join(job->share, "job")))
@@ -255,7 +248,7 @@ int strategy_qemu_prepare(const struct build_ctx *ctx, struct qemu_job *job) {
                 return log_error_errno(-errno, "Failed to prepare the job share: %m"), XB_EXIT_BUILD_FAILED;
         if ((ret = build_prepare_source(ctx, job->src, &job->sr)) != XB_EXIT_OK)
                 return ret;
-        qemu_job_phase(job, "source");
+        build_timer_mark(&job->timer, "source");
         _cleanup_strv_free_ char **env = job_env(p, job->sr.epoch);
         _cleanup_free_ char *prologue = path_join(job->jobdir, "prologue.sh");
         if (!env || !prologue || (r = write_prologue(prologue, env)) < 0 || (r = build_write_steps(p->steps, steps)) < 0)
@@ -281,13 +274,6 @@ int strategy_qemu_prepare(const struct build_ctx *ctx, struct qemu_job *job) {
                 .network = ctx->recipe->network,
         };
         return XB_EXIT_OK;
-}
-
-void qemu_job_phase(struct qemu_job *job, const char *label) {
-        long long n = build_now_ms();
-        if (job->n_phases < ELEMENTSOF(job->phases))
-                job->phases[job->n_phases++] = (struct build_phase){label, (double) (n - job->t) / 1000.0};
-        job->t = n;
 }
 
 int qemu_job_finish(struct qemu_job *job, int ret) {
@@ -381,9 +367,8 @@ int strategy_qemu_build(const struct build_ctx *ctx) {
                 goto finish;
         }
         /* Boot and steps are separate phases: the boot is the VM's fixed cost. */
-        job.phases[job.n_phases++] = (struct build_phase){"boot", o.boot_s};
-        job.phases[job.n_phases++] = (struct build_phase){"steps", o.job_s};
-        job.t = build_now_ms();
+        build_timer_add(&job.timer, "boot", o.boot_s);
+        build_timer_add(&job.timer, "steps", o.job_s);
         if (signals_interrupted() && o.end != VM_END_JOB_DONE)
                 o.end = VM_END_INTERRUPTED;
         if (o.end != VM_END_JOB_DONE) {
@@ -413,7 +398,7 @@ int strategy_qemu_build(const struct build_ctx *ctx) {
                 goto finish;
         }
         ret = build_collect_artifacts(ctx, job.src);
-        qemu_job_phase(&job, "collect");
+        build_timer_mark(&job.timer, "collect");
         if (ret == XB_EXIT_OK) {
                 _cleanup_strv_free_ char **where = NULL;
                 if (strv_extendf(&where, "kind=qemu-system") < 0 || strv_extendf(&where, "machine=%s", l.machine) < 0 ||
@@ -425,7 +410,7 @@ int strategy_qemu_build(const struct build_ctx *ctx) {
                         ret = XB_EXIT_BUILD_FAILED;
                 else
                         ret = build_verify_and_report(ctx, job.rs.base, rc->source.kind == SOURCE_GIT ? rc->source.commit : NULL,
-                                                      job.sr.epoch, NULL, where, job.phases, job.n_phases);
+                                                      job.sr.epoch, NULL, where, job.timer.phases, job.timer.n);
         }
 finish:
         step_logs_clear(&l);

@@ -246,19 +246,13 @@ int strategy_remote_build(const struct build_ctx *ctx) {
         struct remote_run rr = {.ctx = ctx, .lock_fd = -EBADF};
         struct remote_facts facts = {0};
         struct source_result sr = {0};
-        struct build_phase phases[8];
-        size_t n_phases = 0;
+        struct build_timer timer;
         _cleanup_free_ char *job = NULL, *src = NULL, *steps = NULL, *envf = NULL, *runner = NULL, *upload = NULL,
                             *fetched_tar = NULL, *fetched = NULL, *logs = NULL, *sysroot = NULL;
-        long long t = build_now_ms();
         char msg[512], prefix[96];
         int r, ret;
-#define PHASE(label)                                                                               \
-        do {                                                                                       \
-                long long _n = build_now_ms();                                                     \
-                phases[n_phases++] = (struct build_phase){(label), (double) (_n - t) / 1000.0};    \
-                t = _n;                                                                            \
-        } while (0)
+
+        build_timer_start(&timer);
 
         if ((ret = pick_host(ctx, &rr)) != XB_EXIT_OK)
                 goto finish;
@@ -332,7 +326,7 @@ int strategy_remote_build(const struct build_ctx *ctx) {
                 if ((ret = ssh_simple(&rr, "install the build dependencies", cmd, -1, 3600)) != XB_EXIT_OK)
                         goto finish;
         }
-        PHASE("probe");
+        build_timer_mark(&timer, "probe");
 
         /* The job, locally: source, steps, environment, runner; then one tar stream. */
         if (!(job = path_join(rr.session->dir, "job")) || !(src = path_join(job, "src")) || !(steps = path_join(job, "steps")) ||
@@ -376,7 +370,7 @@ int strategy_remote_build(const struct build_ctx *ctx) {
                 if ((ret = ssh_simple(&rr, "send the source", cmd, fd, 3600)) != XB_EXIT_OK)
                         goto finish;
         }
-        PHASE("source");
+        build_timer_mark(&timer, "source");
 
         /* The steps. stdin of each is a pipe we hold: the runner's lifeline. */
         (void) snprintf(prefix, sizeof prefix, "[%s %s remote] ", rc->name, arch_to_string(p->arch));
@@ -415,7 +409,7 @@ int strategy_remote_build(const struct build_ctx *ctx) {
                 if ((ret = build_step_finished(r, i + 1, n_steps, &res, log_path, t0)) != XB_EXIT_OK)
                         goto finish;
         }
-        PHASE("steps");
+        build_timer_mark(&timer, "steps");
 
         /* Artifacts back as a tar stream, extracted with the same checks as any archive. */
         {
@@ -451,7 +445,7 @@ int strategy_remote_build(const struct build_ctx *ctx) {
                 }
         }
         ret = build_collect_artifacts(ctx, fetched);
-        PHASE("collect");
+        build_timer_mark(&timer, "collect");
         if (ret == XB_EXIT_OK) {
                 /* Dynamic executables: the recipe's ARM rootfs as the sysroot when it is prepared. */
                 if (ctx->rootfs && rootfs_is_prepared(ctx->cache, ctx->rootfs, p->arch)) {
@@ -467,9 +461,8 @@ int strategy_remote_build(const struct build_ctx *ctx) {
                         ret = XB_EXIT_BUILD_FAILED;
                 else
                         ret = build_verify_and_report(ctx, sysroot, rc->source.kind == SOURCE_GIT ? rc->source.commit : NULL,
-                                                      sr.epoch, NULL, where, phases, n_phases);
+                                                      sr.epoch, NULL, where, timer.phases, timer.n);
         }
-#undef PHASE
 
 finish:
         if (rr.work_created) {
