@@ -18,7 +18,7 @@
 /* to_disk: wr is archive_write_disk (which takes blocks at offsets); else an archive
  * writer, which takes the data in order. */
 static int copy_entries(struct archive *rd, struct archive *wr, bool to_disk, const char *src, const char *partial,
-                        char *msg, unsigned msg_size) {
+                        struct xb_detail *err) {
         size_t sl = strlen(src);
 
         for (;;) {
@@ -32,9 +32,9 @@ static int copy_entries(struct archive *rd, struct archive *wr, bool to_disk, co
                         return 0;
                 }
                 if (r < ARCHIVE_WARN) {
-                        (void) snprintf(msg, msg_size, "%s", archive_error_string(rd) ?: "cannot read");
+                        r = xb_detail_set(err, -XB_E_ARCHIVE, "%s", archive_error_string(rd) ?: "cannot read");
                         archive_entry_free(e);
-                        return -XB_E_ARCHIVE;
+                        return r;
                 }
                 (void) archive_read_disk_descend(rd);
                 const char *p = archive_entry_pathname(e);
@@ -71,15 +71,14 @@ static int copy_entries(struct archive *rd, struct archive *wr, bool to_disk, co
                 if (r >= ARCHIVE_WARN)
                         r = archive_write_finish_entry(wr);
                 archive_entry_free(e);
-                if (r < ARCHIVE_WARN) {
-                        (void) snprintf(msg, msg_size, "'%s': %s", np, archive_error_string(wr) ?: archive_error_string(rd) ?: "cannot copy");
-                        return -XB_E_ARCHIVE;
-                }
+                if (r < ARCHIVE_WARN)
+                        return xb_detail_set(err, -XB_E_ARCHIVE, "'%s': %s", np,
+                                             archive_error_string(wr) ?: archive_error_string(rd) ?: "cannot copy");
         }
 }
 
 /* Walks src into the open writer wr (names re-rooted at prefix) and closes wr. */
-static int walk_into(struct archive *wr, bool to_disk, const char *src, const char *prefix, char *msg, unsigned msg_size) {
+static int walk_into(struct archive *wr, bool to_disk, const char *src, const char *prefix, struct xb_detail *err) {
         struct archive *rd = archive_read_disk_new();
         int r;
 
@@ -88,30 +87,25 @@ static int walk_into(struct archive *wr, bool to_disk, const char *src, const ch
         /* Physical walk: a symlink is copied as a link, never followed out of the tree. */
         (void) archive_read_disk_set_symlink_physical(rd);
         (void) archive_read_disk_set_behavior(rd, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
-        if (archive_read_disk_open(rd, src) != ARCHIVE_OK) {
-                (void) snprintf(msg, msg_size, "%s", archive_error_string(rd) ?: "cannot open");
-                r = -XB_E_ARCHIVE;
-        } else
-                r = copy_entries(rd, wr, to_disk, src, prefix, msg, msg_size);
-        if (r >= 0 && archive_write_close(wr) != ARCHIVE_OK) {
-                (void) snprintf(msg, msg_size, "%s", archive_error_string(wr) ?: "cannot finish");
-                r = -XB_E_ARCHIVE;
-        }
+        if (archive_read_disk_open(rd, src) != ARCHIVE_OK)
+                r = xb_detail_set(err, -XB_E_ARCHIVE, "%s", archive_error_string(rd) ?: "cannot open");
+        else
+                r = copy_entries(rd, wr, to_disk, src, prefix, err);
+        if (r >= 0 && archive_write_close(wr) != ARCHIVE_OK)
+                r = xb_detail_set(err, -XB_E_ARCHIVE, "%s", archive_error_string(wr) ?: "cannot finish");
         (void) archive_read_free(rd);
         return r;
 }
 
-int archive_copy_tree(const char *src_arg, const char *dest, char *msg, unsigned msg_size) {
+int archive_copy_tree(const char *src_arg, const char *dest, struct xb_detail *err) {
         _cleanup_free_ char *partial = NULL, *src = path_normalize(src_arg);
         struct archive *wr = NULL;
         int r;
 
         if (!src)
                 return -ENOMEM;
-        if (!path_is_dir(src)) {
-                (void) snprintf(msg, msg_size, "'%s' is not a directory", src);
-                return -ENOTDIR;
-        }
+        if (!path_is_dir(src))
+                return xb_detail_set(err, -ENOTDIR, "'%s' is not a directory", src);
         if (path_exists(dest))
                 return -EEXIST;
         if (asprintf(&partial, "%s.partial-%d", dest, (int) getpid()) < 0)
@@ -121,7 +115,7 @@ int archive_copy_tree(const char *src_arg, const char *dest, char *msg, unsigned
                 return -ENOMEM;
         (void) archive_write_disk_set_options(wr, ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
                                                           ARCHIVE_EXTRACT_SECURE_NODOTDOT);
-        r = walk_into(wr, true, src, partial, msg, msg_size);
+        r = walk_into(wr, true, src, partial, err);
         if (r >= 0 && rename(partial, dest) < 0)
                 r = -errno;
         (void) archive_write_free(wr);
@@ -130,19 +124,18 @@ int archive_copy_tree(const char *src_arg, const char *dest, char *msg, unsigned
         return r;
 }
 
-int archive_tar_tree(const char *src_arg, const char *out_path, char *msg, unsigned msg_size) {
+int archive_tar_tree(const char *src_arg, const char *out_path, struct xb_detail *err) {
         _cleanup_free_ char *src = path_normalize(src_arg);
         struct archive *wr = NULL;
         int r;
 
         if (!src || !(wr = archive_write_new()))
                 return -ENOMEM;
-        if (archive_write_set_format_pax_restricted(wr) != ARCHIVE_OK || archive_write_open_filename(wr, out_path) != ARCHIVE_OK) {
-                (void) snprintf(msg, msg_size, "%s", archive_error_string(wr) ?: "cannot open");
-                r = -XB_E_ARCHIVE;
-        } else
+        if (archive_write_set_format_pax_restricted(wr) != ARCHIVE_OK || archive_write_open_filename(wr, out_path) != ARCHIVE_OK)
+                r = xb_detail_set(err, -XB_E_ARCHIVE, "%s", archive_error_string(wr) ?: "cannot open");
+        else
                 /* Names relative to the tree: "./path". */
-                r = walk_into(wr, false, src, ".", msg, msg_size);
+                r = walk_into(wr, false, src, ".", err);
         (void) archive_write_free(wr);
         if (r < 0)
                 (void) unlink(out_path);

@@ -53,30 +53,33 @@ static const char *strip(const char *p, unsigned n) {
         return *p ? p : NULL;
 }
 
-static int refuse(struct extract_result *res, const char *entry, const char *fmt, ...) _printf_(3, 4);
-static int refuse(struct extract_result *res, const char *entry, const char *fmt, ...) {
+static int refuse(struct extract_result *res, struct xb_detail *err, const char *entry, const char *fmt, ...)
+        _printf_(4, 5);
+static int refuse(struct extract_result *res, struct xb_detail *err, const char *entry, const char *fmt, ...) {
+        _cleanup_free_ char *why = NULL;
         va_list ap;
         (void) snprintf(res->entry, sizeof res->entry, "%s", entry);
         va_start(ap, fmt);
-        (void) vsnprintf(res->msg, sizeof res->msg, fmt, ap);
+        if (vasprintf(&why, fmt, ap) < 0)
+                why = NULL;
         va_end(ap);
-        return -XB_E_ARCHIVE_UNSAFE;
+        return xb_detail_set(err, -XB_E_ARCHIVE_UNSAFE, "%s", strempty(why));
 }
 
 /* Checks one entry and strips its leading components before libarchive writes it, relative to
  * the tree (our cwd during the extraction). */
-static int prepare_entry(struct archive_entry *e, int rootfd, struct name_set *links,
-                         const struct extract_opts *o, struct extract_result *res, bool *ret_skip) {
+static int prepare_entry(struct archive_entry *e, int rootfd, struct name_set *links, const struct extract_opts *o,
+                         struct extract_result *res, struct xb_detail *err, bool *ret_skip) {
         const char *name = archive_entry_pathname(e), *link = archive_entry_hardlink(e);
         _cleanup_free_ char *sname_copy = NULL, *slink_copy = NULL;
 
         *ret_skip = false;
         if (!name)
-                return refuse(res, "(unnamed)", "%s", "an entry without a name");
+                return refuse(res, err, "(unnamed)", "%s", "an entry without a name");
         if (!archive_member_name_safe(name))
-                return refuse(res, name, "%s", "path is absolute or contains '..'");
+                return refuse(res, err, name, "%s", "path is absolute or contains '..'");
         if (link && !archive_member_name_safe(link))
-                return refuse(res, name, "hard link to '%s' points outside the tree", link);
+                return refuse(res, err, name, "hard link to '%s' points outside the tree", link);
 
         const char *sname = strip(name, o->strip_components);
         while (sname && sname[0] == '.' && sname[1] == '/')
@@ -94,7 +97,7 @@ static int prepare_entry(struct archive_entry *e, int rootfd, struct name_set *l
                         memcpy(parent, sname, plen);
                         parent[plen] = 0;
                         if (fstatat(rootfd, parent, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-                                return refuse(res, name, "would be written through the symlink '%s'", parent);
+                                return refuse(res, err, name, "would be written through the symlink '%s'", parent);
                 }
                 if (archive_entry_filetype(e) == AE_IFLNK) {
                         /* Remembered without trailing slashes, as parents are looked up. */
@@ -103,7 +106,7 @@ static int prepare_entry(struct archive_entry *e, int rootfd, struct name_set *l
                         while (kl > 0 && sname[kl - 1] == '/')
                                 kl--;
                         if (kl >= sizeof key)
-                                return refuse(res, name, "%s", "name too long");
+                                return refuse(res, err, name, "%s", "name too long");
                         memcpy(key, sname, kl);
                         key[kl] = 0;
                         if (name_set_add(links, key) < 0)
@@ -121,7 +124,7 @@ static int prepare_entry(struct archive_entry *e, int rootfd, struct name_set *l
                 while (slink[0] == '.' && slink[1] == '/')
                         slink += 2;
                 if (fstatat(rootfd, slink, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-                        return refuse(res, name, "hard link onto the symlink '%s'", link);
+                        return refuse(res, err, name, "hard link onto the symlink '%s'", link);
                 if (!(slink_copy = strdup(slink)))
                         return -ENOMEM;
                 archive_entry_copy_hardlink(e, slink_copy);
@@ -132,16 +135,17 @@ static int prepare_entry(struct archive_entry *e, int rootfd, struct name_set *l
         return 0;
 }
 
-static int extract_entries(struct archive *a, struct archive *w, int rootfd,
-                           const struct extract_opts *o, uint64_t total, struct extract_result *res);
+static int extract_entries(struct archive *a, struct archive *w, int rootfd, const struct extract_opts *o,
+                           uint64_t total, struct extract_result *res, struct xb_detail *err);
 static int extract_entries_into(struct archive *a, struct archive *w, int rootfd, struct name_set *links,
-                                const struct extract_opts *o, uint64_t total, struct extract_result *res);
+                                const struct extract_opts *o, uint64_t total, struct extract_result *res,
+                                struct xb_detail *err);
 
 /* libarchive resolves names against the cwd, and checks every component for symlinks: the
  * tree itself must be the cwd, or a symlink above it (a /home -> /var/home) would be refused.
  * xbuild is single-threaded; the previous cwd is restored on every path. */
 static int extract_stream(struct archive *a, const char *root, const struct extract_opts *o,
-                          uint64_t total, struct extract_result *res) {
+                          uint64_t total, struct extract_result *res, struct xb_detail *err) {
         _cleanup_(archive_write_freep) struct archive *w = archive_write_disk_new();
         _cleanup_close_ int rootfd = -EBADF, cwd = -EBADF;
         int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
@@ -160,26 +164,25 @@ static int extract_stream(struct archive *a, const char *root, const struct extr
                 return -errno;
         if (fchdir(rootfd) < 0)
                 return -errno;
-        r = extract_entries(a, w, rootfd, o, total, res);
-        if (r >= 0 && archive_write_close(w) != ARCHIVE_OK) {
-                (void) snprintf(res->msg, sizeof res->msg, "%s", archive_error_string(w) ?: "cannot finish");
-                r = -XB_E_ARCHIVE;
-        }
+        r = extract_entries(a, w, rootfd, o, total, res, err);
+        if (r >= 0 && archive_write_close(w) != ARCHIVE_OK)
+                r = xb_detail_set(err, -XB_E_ARCHIVE, "%s", archive_error_string(w) ?: "cannot finish");
         if (fchdir(cwd) < 0 && r >= 0)
                 r = -errno;
         return r;
 }
 
-static int extract_entries(struct archive *a, struct archive *w, int rootfd,
-                           const struct extract_opts *o, uint64_t total, struct extract_result *res) {
+static int extract_entries(struct archive *a, struct archive *w, int rootfd, const struct extract_opts *o,
+                           uint64_t total, struct extract_result *res, struct xb_detail *err) {
         struct name_set links = {0};
-        int r = extract_entries_into(a, w, rootfd, &links, o, total, res);
+        int r = extract_entries_into(a, w, rootfd, &links, o, total, res, err);
         name_set_clear(&links);
         return r;
 }
 
 static int extract_entries_into(struct archive *a, struct archive *w, int rootfd, struct name_set *links,
-                                const struct extract_opts *o, uint64_t total, struct extract_result *res) {
+                                const struct extract_opts *o, uint64_t total, struct extract_result *res,
+                                struct xb_detail *err) {
         uint64_t max_entries = o->max_entries ? o->max_entries : DEFAULT_MAX_ENTRIES;
         uint64_t max_bytes = o->max_bytes ? o->max_bytes : DEFAULT_MAX_BYTES;
 
@@ -189,36 +192,29 @@ static int extract_entries_into(struct archive *a, struct archive *w, int rootfd
                 int r = archive_read_next_header(a, &e);
                 if (r == ARCHIVE_EOF)
                         break;
-                if (r < ARCHIVE_WARN) {
-                        (void) snprintf(res->msg, sizeof res->msg, "%s", archive_error_string(a) ?: "cannot read the archive");
-                        return -XB_E_ARCHIVE;
-                }
-                if (++res->entries > max_entries) {
-                        (void) snprintf(res->msg, sizeof res->msg, "more than %llu entries", (unsigned long long) max_entries);
-                        return -XB_E_TOO_LARGE;
-                }
+                if (r < ARCHIVE_WARN)
+                        return xb_detail_set(err, -XB_E_ARCHIVE, "%s", archive_error_string(a) ?: "cannot read the archive");
+                if (++res->entries > max_entries)
+                        return xb_detail_set(err, -XB_E_TOO_LARGE, "more than %llu entries", (unsigned long long) max_entries);
                 if (archive_entry_size_is_set(e))
                         res->bytes += (uint64_t) MAX(archive_entry_size(e), 0);
-                if (res->bytes > max_bytes) {
-                        (void) snprintf(res->msg, sizeof res->msg, "more than %llu bytes unpacked", (unsigned long long) max_bytes);
-                        return -XB_E_TOO_LARGE;
-                }
+                if (res->bytes > max_bytes)
+                        return xb_detail_set(err, -XB_E_TOO_LARGE, "more than %llu bytes unpacked",
+                                             (unsigned long long) max_bytes);
                 char name[512];
                 (void) snprintf(name, sizeof name, "%s", archive_entry_pathname(e) ?: "");
-                r = prepare_entry(e, rootfd, links, o, res, &skip);
+                r = prepare_entry(e, rootfd, links, o, res, err, &skip);
                 if (r < 0)
                         return r;
                 if (skip)
                         continue;
                 r = archive_read_extract2(a, e, w);
                 if (r < ARCHIVE_WARN) {
-                        const char *err = archive_error_string(w) ?: archive_error_string(a);
+                        const char *why = archive_error_string(w) ?: archive_error_string(a);
                         (void) snprintf(res->entry, sizeof res->entry, "%s", name);
-                        (void) snprintf(res->msg, sizeof res->msg, "%s", err ?: "cannot extract");
                         /* libarchive's own refusals (symlink traversal, '..'): unsafe, not broken. */
-                        if (err && (strstr(err, "symlink") || strstr(err, "..") || strstr(err, "absolute")))
-                                return -XB_E_ARCHIVE_UNSAFE;
-                        return -XB_E_ARCHIVE;
+                        bool unsafe = why && (strstr(why, "symlink") || strstr(why, "..") || strstr(why, "absolute"));
+                        return xb_detail_set(err, unsafe ? -XB_E_ARCHIVE_UNSAFE : -XB_E_ARCHIVE, "%s", why ?: "cannot extract");
                 }
                 if (o->progress)
                         o->progress(o->userdata, res->entries, (uint64_t) archive_filter_bytes(a, -1), total);
@@ -250,10 +246,11 @@ struct file_job {
         const char *path;
         const struct extract_opts *o;
         struct extract_result *res;
+        struct xb_detail *err;
         bool deb;
 };
 
-static struct archive *open_reader(const char *path, bool raw_formats, int *ret_err, struct extract_result *res) {
+static struct archive *open_reader(const char *path, bool raw_formats, int *ret_err, struct xb_detail *err) {
         struct archive *a = archive_read_new();
         if (!a) {
                 *ret_err = -ENOMEM;
@@ -265,8 +262,8 @@ static struct archive *open_reader(const char *path, bool raw_formats, int *ret_
         else
                 (void) archive_read_support_format_all(a);
         if (archive_read_open_filename(a, path, 1 << 20) != ARCHIVE_OK) {
-                (void) snprintf(res->msg, sizeof res->msg, "%s", archive_error_string(a) ?: "cannot open");
-                *ret_err = errno == ENOENT ? -ENOENT : -XB_E_ARCHIVE;
+                int k = errno == ENOENT ? -ENOENT : -XB_E_ARCHIVE;
+                *ret_err = xb_detail_set(err, k, "%s", archive_error_string(a) ?: "cannot open");
                 (void) archive_read_free(a);
                 return NULL;
         }
@@ -291,23 +288,19 @@ static int run_file_job(const char *root, void *u) {
         uint64_t total = stat(j->path, &st) == 0 ? (uint64_t) st.st_size : 0;
         int r = 0;
 
-        a = open_reader(j->path, j->deb, &r, j->res);
+        a = open_reader(j->path, j->deb, &r, j->err);
         if (!a)
                 return r;
         if (!j->deb)
-                return extract_stream(a, root, j->o, total, j->res);
+                return extract_stream(a, root, j->o, total, j->res, j->err);
 
         for (;;) {
                 struct archive_entry *e;
                 r = archive_read_next_header(a, &e);
-                if (r == ARCHIVE_EOF) {
-                        (void) snprintf(j->res->msg, sizeof j->res->msg, "no data.tar member");
-                        return -XB_E_ARCHIVE;
-                }
-                if (r < ARCHIVE_WARN) {
-                        (void) snprintf(j->res->msg, sizeof j->res->msg, "%s", archive_error_string(a) ?: "not a Debian package");
-                        return -XB_E_ARCHIVE;
-                }
+                if (r == ARCHIVE_EOF)
+                        return xb_detail_set(j->err, -XB_E_ARCHIVE, "no data.tar member");
+                if (r < ARCHIVE_WARN)
+                        return xb_detail_set(j->err, -XB_E_ARCHIVE, "%s", archive_error_string(a) ?: "not a Debian package");
                 const char *n = archive_entry_pathname(e);
                 if (!n || !strneq(n, "data.tar", 8))
                         continue;
@@ -316,24 +309,22 @@ static int run_file_job(const char *root, void *u) {
                         return -ENOMEM;
                 (void) archive_read_support_filter_all(inner);
                 (void) archive_read_support_format_tar(inner);
-                if (archive_read_open(inner, a, NULL, deb_member_read, NULL) != ARCHIVE_OK) {
-                        (void) snprintf(j->res->msg, sizeof j->res->msg, "%s", archive_error_string(inner) ?: "bad data member");
-                        return -XB_E_ARCHIVE;
-                }
-                return extract_stream(inner, root, j->o, total, j->res);
+                if (archive_read_open(inner, a, NULL, deb_member_read, NULL) != ARCHIVE_OK)
+                        return xb_detail_set(j->err, -XB_E_ARCHIVE, "%s", archive_error_string(inner) ?: "bad data member");
+                return extract_stream(inner, root, j->o, total, j->res, j->err);
         }
 }
 
 int archive_extract(const char *archive_path, const char *dest, const struct extract_opts *o,
-                    struct extract_result *res) {
-        struct file_job j = {.path = archive_path, .o = o, .res = res};
+                    struct extract_result *res, struct xb_detail *err) {
+        struct file_job j = {.path = archive_path, .o = o, .res = res, .err = err};
         *res = (struct extract_result){0};
         return extract_into(dest, run_file_job, &j);
 }
 
 int archive_extract_deb(const char *deb_path, const char *dest, const struct extract_opts *o,
-                        struct extract_result *res) {
-        struct file_job j = {.path = deb_path, .o = o, .res = res, .deb = true};
+                        struct extract_result *res, struct xb_detail *err) {
+        struct file_job j = {.path = deb_path, .o = o, .res = res, .err = err, .deb = true};
         *res = (struct extract_result){0};
         return extract_into(dest, run_file_job, &j);
 }

@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/errors.h"
+
 /* Safe extraction with libarchive (tar in any compression it knows, and a .deb's data
  * member). Owners (numeric, as a root file system needs), modes, times, xattrs, ACLs, device
  * nodes and hard links are kept. Refused, naming the entry: absolute paths, '..' components,
@@ -26,15 +28,15 @@ struct extract_result {
         uint64_t entries;
         uint64_t bytes;
         char entry[512]; /* the entry at fault, when there is one */
-        char msg[512];
 };
 
-/* Returns 0, -XB_E_ARCHIVE_UNSAFE, -XB_E_ARCHIVE, -XB_E_TOO_LARGE, -EEXIST, -errno. */
+/* Returns 0, -XB_E_ARCHIVE_UNSAFE, -XB_E_ARCHIVE, -XB_E_TOO_LARGE, -EEXIST, -errno; err says
+ * why (without the entry's name, which is in res->entry). */
 int archive_extract(const char *archive_path, const char *dest, const struct extract_opts *o,
-                    struct extract_result *res);
+                    struct extract_result *res, struct xb_detail *err);
 /* The data.tar.* member of a Debian package. */
 int archive_extract_deb(const char *deb_path, const char *dest, const struct extract_opts *o,
-                        struct extract_result *res);
+                        struct extract_result *res, struct xb_detail *err);
 
 /* Whether an archive member name stays inside the tree ("./" prefixes allowed). */
 bool archive_member_name_safe(const char *name);

@@ -252,10 +252,10 @@ static int cmp_entry(const void *a, const void *b) {
 }
 
 int binfmt_list(const char *mnt, struct binfmt_entry **ret, size_t *ret_n) {
+        _cleanup_closedir_ DIR *d = opendir(mnt);
         struct binfmt_entry *v = NULL;
         size_t n = 0;
         struct dirent *de;
-        DIR *d = opendir(mnt);
 
         if (!d)
                 return -errno;
@@ -269,14 +269,12 @@ int binfmt_list(const char *mnt, struct binfmt_entry **ret, size_t *ret_n) {
                         continue;
                 struct binfmt_entry *nv = realloc(v, (n + 1) * sizeof *v);
                 if (!nv) {
-                        closedir(d);
                         free(v);
                         return -ENOMEM;
                 }
                 v = nv;
                 v[n++] = e;
         }
-        closedir(d);
         if (n > 0)
                 qsort(v, n, sizeof *v, cmp_entry);
         *ret = v;

@@ -57,10 +57,6 @@ DEFINE_FREEP(struct session, session_free)
  * interrupted preparations; never one that is mounted on or whose owner lives. */
 int session_clean_stale(const char *cache_root, unsigned *ret_removed, unsigned *ret_busy);
 
-/* Removes NAME.partial-PID leftovers (rootfs trees, dependency layers, git mirrors, checkouts)
- * whose PID is gone, in the cache's rootfs and git directories and inside each rootfs entry. */
-int cache_clean_partials(const char *cache_root, unsigned *ret_removed, unsigned *ret_busy);
-
 /* The session helper (xbuild-session): beside this executable when it runs from its build
  * directory, else in the installed libexec directory. */
 int session_helper_path(char **ret);

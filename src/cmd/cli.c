@@ -198,3 +198,10 @@ int cli_load_rootfs(const char *arg, struct rootfs_def **ret) {
         }
         return 0;
 }
+
+int cli_report_error(int r, struct xb_detail *e) {
+        int exit_code = xb_exit_code_for(r);
+        log_error("%s", xb_detail_text(e, r));
+        xb_detail_clear(e);
+        return exit_code == XB_EXIT_OK ? XB_EXIT_BUILD_FAILED : exit_code;
+}

@@ -98,8 +98,8 @@ static int do_verify(const struct cache *c) {
  * their lock (a running download keeps its file). */
 static int prune_dir(const struct cache *c, const char *sub, bool everything, unsigned *removed) {
         _cleanup_free_ char *dir = cache_sub(c, sub, NULL);
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
-        DIR *d;
         int ret = 0;
 
         if (!dir)
@@ -131,7 +131,6 @@ static int prune_dir(const struct cache *c, const char *sub, bool everything, un
                 else if (r >= 0)
                         (*removed)++;
         }
-        closedir(d);
         return ret;
 }
 

@@ -90,7 +90,6 @@ int cmd_check_config(int argc, char **argv) {
         struct kcheck c = {0};
         struct xb_diag d = {0};
         kversion_t version = 0;
-        char msg[512] = "";
         int r;
 
         r = cli_parse(argc, argv, "", opts, usage, handle);
@@ -128,9 +127,11 @@ int cmd_check_config(int argc, char **argv) {
                 if (!path_exists(input) && uname(&u) == 0 && asprintf(&running, "/boot/config-%s", u.release) >= 0)
                         input = running;
         }
-        r = kconfig_load(input, &k, msg, sizeof msg);
+        _cleanup_(xb_detail_clear) struct xb_detail e = {0};
+        r = kconfig_load(input, &k, &e);
         if (r < 0)
-                return log_error("Failed to read a kernel configuration from '%s': %s", input, msg), XB_EXIT_BAD_INPUT;
+                return log_error("Failed to read a kernel configuration from '%s': %s", input, xb_detail_text(&e, r)),
+                       XB_EXIT_BAD_INPUT;
         r = kcheck_run(prof, k, version, &c);
         if (r < 0)
                 return log_error_errno(r, "Failed to check: %m"), XB_EXIT_BUILD_FAILED;

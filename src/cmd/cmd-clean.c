@@ -5,6 +5,7 @@
 #include "cmd.h"
 #include "core/errors.h"
 #include "core/log.h"
+#include "fetch/cache-partials.h"
 #include "fetch-opts.h"
 #include "qemu/disk-image.h"
 

@@ -70,6 +70,7 @@ static int handle(int c, const char *arg) {
 static int fetch_one(const struct cache *c, const char *label, const char *url, const char *sha256,
                      bool allow_unpinned) {
         struct fetch_req req = {.url = url, .sha256 = sha256, .allow_unpinned = allow_unpinned, .http = arg_http};
+        _cleanup_(xb_detail_clear) struct xb_detail e = {0};
         struct fetch_result res = {0};
         struct progress pg;
         char size[32];
@@ -79,17 +80,17 @@ static int fetch_one(const struct cache *c, const char *label, const char *url, 
         req.http.allow_file = true;
         req.http.progress = fetch_progress_cb;
         req.http.userdata = &pg;
-        r = fetch_to_cache(c, &req, &res);
+        r = fetch_to_cache(c, &req, &res, &e);
         long long ms = progress_done(&pg);
         if (r == -XB_E_CHECKSUM)
                 log_error("Failed to fetch '%s': sha256 mismatch: expected %s, got %s; nothing was cached",
                           url, sha256, res.sha256);
         else if (r == -XB_E_UNPINNED)
                 log_error("Refusing '%s' without a pinned sha256: pass --sha256, or --insecure-unpinned to fetch it and print its digest", url);
-        else if (r == -XB_E_FETCH_SCHEME && !res.http.msg[0])
+        else if (r == -XB_E_FETCH_SCHEME && !e.msg) /* refused before any transfer */
                 log_error("Refusing '%s': only http://, https:// and file:// URLs are fetched", url);
         else if (r < 0)
-                log_error("Failed to fetch '%s': %s", url, res.http.msg[0] ? res.http.msg : xb_strerror(r));
+                log_error("Failed to fetch '%s': %s", url, xb_detail_text(&e, r));
         if (r < 0) {
                 fetch_result_clear(&res);
                 return xb_exit_code_for(r);
@@ -113,6 +114,7 @@ static int fetch_recipe(const struct catalog *cat, const char *arg) {
         _cleanup_(cache_freep) struct cache *c = NULL;
         _cleanup_free_ char *patches = NULL, *pdir = NULL;
         struct source_opts so = {.override = arg_source, .http = arg_http};
+        _cleanup_(xb_detail_clear) struct xb_detail e = {0};
         struct source_result res = {0};
         int r;
 
@@ -124,14 +126,14 @@ static int fetch_recipe(const struct catalog *cat, const char *arg) {
         so.patches_dir = patches;
         if (!arg_source && rc->source.kind == SOURCE_GIT)
                 log_info("%s: fetching %s", rc->name, rc->source.url);
-        r = source_prepare(rc, c, &so, arg_checkout, &res);
+        r = source_prepare(rc, c, &so, arg_checkout, &res, &e);
         if (r < 0) {
                 if (res.failed_patch)
-                        log_error("%s: patch '%s' does not apply: %s", rc->name, res.failed_patch, res.msg);
+                        log_error("%s: patch '%s' does not apply: %s", rc->name, res.failed_patch, xb_detail_text(&e, r));
                 else if (r == -XB_E_GIT_PIN)
-                        log_error("%s: %s", rc->name, res.msg);
+                        log_error("%s: %s", rc->name, xb_detail_text(&e, r));
                 else
-                        log_error("%s: failed to fetch the source: %s", rc->name, res.msg[0] ? res.msg : xb_strerror(r));
+                        log_error("%s: failed to fetch the source: %s", rc->name, xb_detail_text(&e, r));
                 source_result_clear(&res);
                 return xb_exit_code_for(r);
         }

@@ -18,16 +18,14 @@ static const char usage[] =
         "Options:\n" PLAN_HELP CLI_COMMON_HELP;
 
 int cmd_plan(int argc, char **argv) {
-        _cleanup_(recipe_freep) struct recipe *rc = NULL;
-        _cleanup_(plan_freep) struct plan *p = NULL;
-        _cleanup_(toolchain_freep) struct toolchain *tc = NULL;
-        struct plan_args args;
+        _cleanup_(plan_inputs_clear) struct plan_inputs in = {0};
         int r;
 
-        r = plan_command(argc, argv, usage, &args, &rc, &tc, &p);
+        r = plan_command(argc, argv, usage, &in);
         if (r != 0)
                 return r == PLAN_DONE ? XB_EXIT_OK : r;
-        if (args.json) {
+        const struct plan *p = in.plan;
+        if (in.args.json) {
                 json_object *j = plan_to_json(p);
                 if (!j)
                         return log_error_errno(-ENOMEM, "Failed to render the plan: %m"), XB_EXIT_BUILD_FAILED;

@@ -35,8 +35,8 @@ static int handle(int c, const char *arg) {
 static int do_list(void) {
         _cleanup_(cache_freep) struct cache *c = NULL;
         _cleanup_free_ char *base = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
-        DIR *d;
         int r;
 
         if ((r = cli_open_cache(&c)) != 0)
@@ -52,15 +52,12 @@ static int do_list(void) {
                     !(marker = path_join(dir, ".xbuild-rootfs")) || !path_exists(marker))
                         continue;
                 printf("%s  %s/tree\n", de->d_name, dir);
-                DIR *sd = opendir(dir);
+                _cleanup_closedir_ DIR *sd = opendir(dir);
                 struct dirent *se;
                 while (sd && (se = readdir(sd)))
                         if (strneq(se->d_name, "deps-", 5) && !strstr(se->d_name, ".partial-"))
                                 printf("  + %s\n", se->d_name);
-                if (sd)
-                        closedir(sd);
         }
-        closedir(d);
         return XB_EXIT_OK;
 }
 
@@ -92,11 +89,13 @@ int cmd_rootfs(int argc, char **argv) {
                         return cli_usage_error("rootfs", "prepare needs --arch");
                 if ((r = cli_load_rootfs(name, &rf)) != 0 || (r = cli_open_cache(&c)) != 0)
                         return r;
-                r = root_setup(c, rf, a, NULL, &rs);
-                if (r == 0)
-                        printf("%s\n", rs.base);
+                struct xb_detail e = {0};
+                r = root_setup(c, rf, a, NULL, &rs, &e);
+                if (r < 0)
+                        return cli_report_error(r, &e);
+                printf("%s\n", rs.base);
                 root_setup_clear(&rs);
-                return r;
+                return XB_EXIT_OK;
         }
         _cleanup_(rootfs_def_freep) struct rootfs_def *rf = NULL;
         _cleanup_(cache_freep) struct cache *c = NULL;

@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "core/log.h"
 #include "core/path.h"
+#include "core/signals.h"
 #include "core/strv.h"
 #include "fetch-opts.h"
 #include "strategy/chroot-root.h"
@@ -19,7 +20,7 @@ static const char *arg_cwd = "/";
 static bool arg_keep = false;
 static struct session_bind arg_binds[16];
 static size_t arg_n_binds = 0;
-static char *arg_bind_buf[16];
+static char **arg_bind_copies = NULL; /* the strings arg_binds points into */
 
 static const char usage[] =
         "Usage: xbuild run --arch ARCH [OPTIONS] -- CMD [ARGS...]\n"
@@ -56,7 +57,8 @@ static int handle(int c, const char *arg) {
                         *ro = 0;
                 if (!path_is_dir(copy) || dst[0] != '/')
                         return free(copy), cli_usage_error("run", "--bind %s: SRC must be a directory and DST absolute", arg), -1;
-                arg_bind_buf[arg_n_binds] = copy;
+                if (strv_consume(&arg_bind_copies, copy) < 0)
+                        return log_error_errno(-ENOMEM, "Failed to parse --bind: %m"), -1;
                 arg_binds[arg_n_binds++] = (struct session_bind){copy, dst, readonly};
                 return 0;
         }
@@ -79,15 +81,17 @@ int cmd_run(int argc, char **argv) {
                                              {"keep", no_argument, NULL, 0x703},
                                              {0}};
         _cleanup_(session_freep) struct session *s = NULL;
-        _cleanup_strv_free_ char **env = NULL;
+        _cleanup_strv_free_ char **env = NULL, **bind_copies = NULL;
         _cleanup_(rootfs_def_freep) struct rootfs_def *rf = NULL;
         _cleanup_(cache_freep) struct cache *cache = NULL;
-        struct root_setup rs = {0};
-        struct spawn_result res = {0};
+        _cleanup_(root_setup_clear) struct root_setup rs = {0};
+        _cleanup_(spawn_result_clear) struct spawn_result res = {0};
+        _cleanup_(xb_detail_clear) struct xb_detail e = {0};
         enum xb_arch a;
         int r, ret, first;
 
         r = cli_parse(argc, argv, "a:", opts, usage, handle);
+        bind_copies = TAKE_PTR(arg_bind_copies); /* freed on every return from here */
         if (r <= 0)
                 return -r;
         first = r;
@@ -98,20 +102,16 @@ int cmd_run(int argc, char **argv) {
         a = arch_from_string(arg_arch);
         if (a < 0)
                 return cli_usage_error("run", "unknown architecture '%s' (armhf, armel, arm64)", arg_arch);
-        if ((ret = cli_load_rootfs(arg_rootfs, &rf)) != 0 || (ret = cli_open_cache(&cache)) != 0 ||
-            (ret = root_setup(cache, rf, a, NULL, &rs)) != 0)
-                goto finish;
+        if ((ret = cli_load_rootfs(arg_rootfs, &rf)) != 0 || (ret = cli_open_cache(&cache)) != 0)
+                return ret;
+        if ((r = root_setup(cache, rf, a, NULL, &rs, &e)) < 0)
+                return cli_report_error(r, &e);
 
         r = session_create(rs.cache->root, &s);
-        if (r < 0) {
-                (void) log_error_errno(r, "Failed to create a session: %m");
-                ret = XB_EXIT_BUILD_FAILED;
-                goto finish;
-        }
-        if (!(env = rootfs_base_env())) {
-                ret = XB_EXIT_BUILD_FAILED;
-                goto finish;
-        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to create a session: %m"), XB_EXIT_BUILD_FAILED;
+        if (!(env = rootfs_base_env()))
+                return XB_EXIT_BUILD_FAILED;
         char hostname[64];
         (void) snprintf(hostname, sizeof hostname, "xbuild-%s", arch_to_string(a));
         struct session_spec spec = {.lowers = rs.lowers, .binds = arg_binds, .n_binds = arg_n_binds,
@@ -124,7 +124,6 @@ int cmd_run(int argc, char **argv) {
                 ret = XB_EXIT_BUILD_FAILED;
         } else
                 ret = res.signal ? 128 + res.signal : res.exit_code;
-        spawn_result_clear(&res);
 
         r = session_destroy(s, arg_keep);
         if (arg_keep)
@@ -134,9 +133,5 @@ int cmd_run(int argc, char **argv) {
                 if (ret == 0)
                         ret = XB_EXIT_CLEANUP_INCOMPLETE;
         }
-finish:
-        root_setup_clear(&rs);
-        for (size_t i = 0; i < arg_n_binds; i++)
-                free(arg_bind_buf[i]);
         return ret;
 }

@@ -71,6 +71,7 @@ int cmd_unpack(int argc, char **argv) {
                                              {"no-same-owner", no_argument, NULL, 0x503},
                                              {"max-entries", required_argument, NULL, 0x504},
                                              {0}};
+        _cleanup_(xb_detail_clear) struct xb_detail e = {0};
         struct extract_result res;
         struct progress pg;
         int r;
@@ -87,16 +88,16 @@ int cmd_unpack(int argc, char **argv) {
                                   .progress = on_progress,
                                   .userdata = &pg};
         progress_init(&pg, archive);
-        r = arg_deb ? archive_extract_deb(archive, dest, &eo, &res) : archive_extract(archive, dest, &eo, &res);
+        r = arg_deb ? archive_extract_deb(archive, dest, &eo, &res, &e) : archive_extract(archive, dest, &eo, &res, &e);
         long long ms = progress_done(&pg);
         if (r == -EEXIST)
                 return log_error("Refusing to unpack into '%s': it exists", dest), XB_EXIT_BAD_INPUT;
         if (r < 0) {
                 if (res.entry[0])
                         log_error("Failed to unpack '%s': entry '%s': %s; nothing was left in '%s'", archive,
-                                  res.entry, res.msg, dest);
+                                  res.entry, xb_detail_text(&e, r), dest);
                 else
-                        log_error("Failed to unpack '%s': %s", archive, res.msg[0] ? res.msg : xb_strerror(r));
+                        log_error("Failed to unpack '%s': %s", archive, xb_detail_text(&e, r));
                 return xb_exit_code_for(r);
         }
         log_info("Unpacked %llu entries into %s in %.2f s", (unsigned long long) res.entries, dest, (double) ms / 1000.0);

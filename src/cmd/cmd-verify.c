@@ -83,8 +83,8 @@ int cmd_verify(int argc, char **argv) {
                                              {"timeout", required_argument, NULL, 0x803},
                                              {"sysroot", required_argument, NULL, 0x804}, {"json", no_argument, NULL, 'j'},
                                              {0}};
+        _cleanup_(xb_detail_clear) struct xb_detail e = {0};
         struct verify_result v = {0};
-        char msg[512] = "";
         int r, ret;
 
         r = cli_parse(argc, argv, "a:", opts, usage, handle);
@@ -97,9 +97,9 @@ int cmd_verify(int argc, char **argv) {
                 return cli_usage_error("verify", "unknown architecture '%s' (armhf, armel, arm64)", arg_arch);
         struct verify_opts o = {.arch = a, .want_static = arg_static, .runs = arg_runs, .timeout_s = arg_timeout,
                                 .sysroot = arg_sysroot};
-        r = verify_artifact(argv[r], &o, &v, msg, sizeof msg);
+        r = verify_artifact(argv[r], &o, &v, &e);
         if (r < 0) {
-                log_error("Failed to verify: %s", msg[0] ? msg : xb_strerror(r));
+                log_error("Failed to verify: %s", xb_detail_text(&e, r));
                 ret = xb_exit_code_for(r) == XB_EXIT_HOST_MISSING ? XB_EXIT_HOST_MISSING
                       : r == -ENOENT                              ? XB_EXIT_BAD_INPUT
                                                                   : XB_EXIT_BUILD_FAILED;

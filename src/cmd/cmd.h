@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "core/diag.h"
+#include "core/errors.h"
 #include "recipe/catalog.h"
 #include "recipe/recipe.h"
 
@@ -24,6 +25,8 @@ int cmd_rootfs(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
+/* build and shell: plan, then the pipeline (shell: the VM's console instead of the steps). */
+int cmd_build_with(const char *verb, int argc, char **argv, const char *usage, bool shell);
 
 
 
@@ -73,5 +76,8 @@ void cli_print_diag(const struct xb_diag *d);
 /* Resolves --arch (NULL: the recipe's first) and checks the recipe supports it. */
 int cli_pick_arch(const struct recipe *rc, const char *arg, enum xb_arch *ret);
 int cli_pick_strategy(const char *arg, enum xb_strategy *ret);
+/* Logs a lower layer's failure (its message, or the code's text) and returns the exit code
+ * for r; clears e. */
+int cli_report_error(int r, struct xb_detail *e);
 /* A rootfs definition by name or path, with its located error reported. */
 int cli_load_rootfs(const char *arg, struct rootfs_def **ret);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "cmd.h"
 #include "core/dirs.h"
@@ -12,6 +13,7 @@
 #include "core/strv.h"
 #include "plan-load.h"
 #include "qemu/vm-run.h"
+#include "report/build-progress.h"
 #include "remote/hosts.h"
 #include "remote/ssh.h"
 
@@ -97,6 +99,11 @@ static int plan_args_option(struct plan_args *a, int c, const char *arg) {
         case 0x21b:
                 a->remote.install_deps = true;
                 return 1;
+        case 0x21c:
+                if (build_progress_mode_from_string(arg) < 0)
+                        return cli_usage_error(NULL, "--progress: give auto, tty, plain or json"), -1;
+                a->progress = arg;
+                return 1;
         default:
                 return 0;
         }
@@ -106,76 +113,94 @@ static int handle(int c, const char *arg) {
         return plan_args_option(&arg_plan, c, arg) > 0 ? 0 : -1;
 }
 
-static int plan_load(const struct plan_args *a, const char *recipe_arg, struct recipe **ret_recipe,
-                     struct toolchain **ret_toolchain, struct plan **ret_plan) {
+void plan_inputs_clear(struct plan_inputs *in) {
+        recipe_bundle_free(in->bundle);
+        remote_hosts_free(in->hosts);
+        free(in->hosts_path);
+        plan_free(in->plan);
+        *in = (struct plan_inputs){0};
+}
+
+/* hosts.yaml, once: the remote strategy's pool and named hosts. A broken file is bad input
+ * when it matters: given with --hosts, or for the remote strategy. */
+static int load_hosts(struct plan_inputs *in, enum xb_strategy strategy) {
+        const struct remote_opts *o = &in->args.remote;
+        struct xb_diag d = {0};
+        int r;
+
+        if (o->hosts_file)
+                in->hosts_path = strdup(o->hosts_file);
+        else
+                (void) remote_hosts_default_path(&in->hosts_path);
+        if (!in->hosts_path)
+                return 0;
+        r = remote_hosts_load(in->hosts_path, &in->hosts, &d);
+        if (r == -ENOENT && o->hosts_file)
+                return log_error("Hosts file '%s' does not exist", in->hosts_path), XB_EXIT_BAD_INPUT;
+        if (r < 0 && r != -ENOENT && (o->hosts_file || strategy == XB_STRATEGY_REMOTE)) {
+                if (d.msg[0])
+                        cli_print_diag(&d);
+                else
+                        log_error_errno(r, "Failed to read '%s': %m", in->hosts_path);
+                return XB_EXIT_BAD_INPUT;
+        }
+        return 0;
+}
+
+static int plan_load(struct plan_inputs *in, const char *recipe_arg) {
+        const struct plan_args *a = &in->args;
         _cleanup_(catalog_freep) struct catalog *cat = NULL;
-        _cleanup_(recipe_freep) struct recipe *rc = NULL;
-        _cleanup_(toolchain_freep) struct toolchain *tc = NULL;
-        _cleanup_free_ char *cache = NULL;
+        _cleanup_free_ char *cache = NULL, *pool = NULL;
         struct host_facts host;
         enum xb_strategy strategy;
         enum xb_arch arch;
+        char build_id[13];
+        unsigned char rnd[6];
+        struct xb_diag d = {0};
         int r;
 
-        if ((r = cli_pick_strategy(a->strategy, &strategy)) != 0)
+        if ((r = cli_pick_strategy(a->strategy, &strategy)) != 0 || (r = cli_open_catalog(&cat)) != 0)
                 return r;
-        if ((r = cli_open_catalog(&cat)) != 0 || (r = cli_load_recipe(cat, recipe_arg, &rc)) != 0)
-                return r;
+        r = catalog_load_bundle(cat, recipe_arg, &in->bundle, &d);
+        if (r == -ENOMEM)
+                return log_error_errno(r, "Failed to load recipe '%s': %m", recipe_arg), XB_EXIT_BUILD_FAILED;
+        if (r < 0)
+                return cli_print_diag(&d), XB_EXIT_BAD_INPUT;
+        const struct recipe *rc = in->bundle->recipe;
         if ((r = cli_pick_arch(rc, a->arch, &arch)) != 0)
                 return r;
-        if (rc->toolchain) {
-                _cleanup_free_ char *p = NULL;
-                struct xb_diag d = {0};
-                /* catalog_load_recipe checked it loads; this cannot fail but for OOM/races. */
-                r = catalog_find(cat, CATALOG_TOOLCHAIN, rc->toolchain, &p, &d);
-                if (r >= 0)
-                        r = toolchain_load(p, &tc, &d);
-                if (r < 0) {
-                        cli_print_diag(&d);
-                        return XB_EXIT_BAD_INPUT;
-                }
-        }
         r = xb_cache_dir(cli_cache_dir(), &cache);
         if (r < 0)
                 return log_error_errno(r, "Failed to determine the cache directory (set --cache-dir): %m"),
                        XB_EXIT_HOST_MISSING;
+        if ((r = load_hosts(in, strategy)) != 0)
+                return r;
+        const struct remote_host *named = a->host ? remote_hosts_find(in->hosts, a->host) : NULL;
         /* Without --host, the remote strategy can use the hosts file's hosts of this arch. */
-        _cleanup_free_ char *pool = NULL;
-        if (!a->host) {
-                _cleanup_(remote_hosts_freep) struct remote_hosts *hosts = NULL;
-                _cleanup_free_ char *hp = NULL;
-                struct xb_diag hd = {0};
-                if (a->remote.hosts_file)
-                        hp = strdup(a->remote.hosts_file);
-                else
-                        (void) remote_hosts_default_path(&hp);
-                r = hp ? remote_hosts_load(hp, &hosts, &hd) : -ENOENT;
-                /* A broken hosts file is bad input when it matters: given, or for the remote strategy. */
-                if (r < 0 && r != -ENOENT && (a->remote.hosts_file || strategy == XB_STRATEGY_REMOTE)) {
-                        if (hd.msg[0])
-                                cli_print_diag(&hd);
-                        else
-                                log_error_errno(r, "Failed to read '%s': %m", hp);
-                        return XB_EXIT_BAD_INPUT;
-                }
-                if (r >= 0 && remote_hosts_count_arch(hosts, arch) > 0 &&
-                    asprintf(&pool, "%zu %s host(s) of %s", remote_hosts_count_arch(hosts, arch), arch_to_string(arch), hp) < 0)
-                        pool = NULL;
-        }
+        if (!a->host && remote_hosts_count_arch(in->hosts, arch) > 0 &&
+            asprintf(&pool, "%zu %s host(s) of %s", remote_hosts_count_arch(in->hosts, arch), arch_to_string(arch),
+                     in->hosts_path) < 0)
+                pool = NULL;
+        if (getrandom(rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
+                return log_error_errno(-errno, "Failed to make a build id: %m"), XB_EXIT_BUILD_FAILED;
+        for (size_t i = 0; i < sizeof rnd; i++)
+                (void) snprintf(build_id + 2 * i, 3, "%02x", rnd[i]);
         host_facts_init(&host, cache, a->out_dir, a->host ? a->host : pool);
-        r = plan_make(rc, tc, arch, strategy, &host, ret_plan);
+        host.build_id = build_id;
+        host.remote_jobs = named ? named->jobs : 0;
+        r = plan_make(rc, in->bundle->toolchain, arch, strategy, &host, &in->plan);
         if (r < 0)
                 return log_error_errno(r, "Failed to plan '%s': %m", rc->name), XB_EXIT_BUILD_FAILED;
-        *ret_recipe = TAKE_PTR(rc);
-        *ret_toolchain = TAKE_PTR(tc);
+        in->args.remote.hosts = in->hosts;
+        in->args.remote.hosts_path = in->hosts_path;
         return 0;
 }
 
-int plan_command(int argc, char **argv, const char *usage, struct plan_args *ret_args,
-                 struct recipe **ret_recipe, struct toolchain **ret_toolchain, struct plan **ret_plan) {
+int plan_command(int argc, char **argv, const char *usage, struct plan_inputs *ret) {
         static const struct option opts[] = {PLAN_LONG_OPTIONS, {0}};
         int r;
 
+        *ret = (struct plan_inputs){0};
         r = cli_parse(argc, argv, PLAN_SHORT, opts, usage, handle);
         if (r == 0)
                 return PLAN_DONE;
@@ -183,10 +208,8 @@ int plan_command(int argc, char **argv, const char *usage, struct plan_args *ret
                 return -r;
         if (argc - r != 1)
                 return cli_usage_error(argv[0], argc - r == 0 ? "missing RECIPE" : "too many arguments");
-        r = plan_load(&arg_plan, argv[r], ret_recipe, ret_toolchain, ret_plan);
-        if (r == 0)
-                *ret_args = arg_plan;
-        return r;
+        ret->args = arg_plan;
+        return plan_load(ret, argv[r]);
 }
 
 static void print_list(const char *title, char *const *l) {

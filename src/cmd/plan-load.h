@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-#include "strategy/build.h"
+#include "remote/hosts.h"
+#include "strategy/pipeline.h"
 #include "strategy/plan.h"
 
 /* Shared by plan and build: parse the common planning options, load the recipe and its
@@ -15,6 +16,7 @@ struct plan_args {
         bool keep;          /* --keep */
         bool no_install;    /* --no-install */
         bool json;
+        const char *progress; /* --progress */
         struct vm_opts vm; /* qemu-system: --cpus, --memory, --boot-timeout, --kernel, --initrd */
         struct remote_opts remote; /* remote: --host, --hosts, --ssh-config, ... */
 };
@@ -30,7 +32,8 @@ struct plan_args {
                 {"kernel", required_argument, NULL, 0x216}, {"initrd", required_argument, NULL, 0x217},  \
                 {"hosts", required_argument, NULL, 0x218}, {"ssh-config", required_argument, NULL, 0x219}, \
                 {"accept-new-host-key", no_argument, NULL, 0x21a},                                      \
-                {"remote-install-deps", no_argument, NULL, 0x21b}
+                {"remote-install-deps", no_argument, NULL, 0x21b},                                      \
+                {"progress", required_argument, NULL, 0x21c}
 
 #define PLAN_HELP                                                                                  \
         "  -a, --arch=ARCH       armhf, armel or arm64 (default: the recipe's first)\n"            \
@@ -41,7 +44,8 @@ struct plan_args {
         "                        source (a git repository's pinned commit is still verified)\n"   \
         "      --keep            Keep the build session for inspection\n"                        \
         "      --no-install      Never install a missing cross toolchain (exit 4 naming it)\n"   \
-        "      --json            Machine-readable output\n"                                     \
+        "      --json            Machine-readable output (build: report.json on stdout)\n"      \
+        "      --progress=MODE   build: auto (default), tty, plain or json (events on stdout)\n" \
         "qemu-system:\n"                                                                         \
         "      --cpus=N          Virtual CPUs (default 2)\n"                                     \
         "      --memory=SIZE     Guest RAM, e.g. 3G or 2048M (default 2G, or the recipe's memory:)\n" \
@@ -55,11 +59,21 @@ struct plan_args {
         "                        changed one)\n"                                                 \
         "      --remote-install-deps  apt-get install missing build_deps on the host\n"
 
-/* The shared front of 'plan' and 'build': parses the options and the one RECIPE, loads and
- * checks it and its toolchain, and plans. Returns 0 with both set; PLAN_DONE when --help was
- * printed; or an exit code, already reported. */
+/* What plan, build and shell share: the options, the recipe with what it refers to, hosts.yaml
+ * and the plan, each loaded once. */
+struct plan_inputs {
+        struct plan_args args;
+        struct recipe_bundle *bundle;
+        struct remote_hosts *hosts; /* NULL: no hosts.yaml */
+        char *hosts_path;
+        struct plan *plan;
+};
+void plan_inputs_clear(struct plan_inputs *in);
+
+/* The shared front of 'plan', 'build' and 'shell': parses the options and the one RECIPE,
+ * loads and checks it, and plans. Returns 0 with *ret filled; PLAN_DONE when --help was
+ * printed; or an exit code, already reported. Call plan_inputs_clear() in every case. */
 #define PLAN_DONE (-1)
-int plan_command(int argc, char **argv, const char *usage, struct plan_args *ret_args,
-                 struct recipe **ret_recipe, struct toolchain **ret_toolchain, struct plan **ret_plan);
+int plan_command(int argc, char **argv, const char *usage, struct plan_inputs *ret);
 /* Human-readable plan on stdout. */
 void plan_print(const struct plan *p);

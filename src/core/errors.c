@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "errors.h"
 #include "macro.h"
 
-static const char *const xb_error_text[_XB_E_MAX - XB_E_BASE] = {
+static const char *const xb_code_text[_XB_E_MAX - XB_E_BASE] = {
         [XB_E_RECIPE_SYNTAX - XB_E_BASE] = "Recipe syntax error",
         [XB_E_RECIPE_VALUE - XB_E_BASE] = "Invalid recipe value",
         [XB_E_RECIPE_TOO_LARGE - XB_E_BASE] = "Recipe over a size limit",
@@ -30,7 +33,7 @@ const char *xb_strerror(int r) {
         if (r < 0)
                 r = -r;
         if (r >= XB_E_BASE && r < _XB_E_MAX)
-                return xb_error_text[r - XB_E_BASE];
+                return xb_code_text[r - XB_E_BASE];
         return strerror(r);
 }
 
@@ -64,4 +67,25 @@ int xb_exit_code_for(int r) {
         default:
                 return XB_EXIT_BUILD_FAILED;
         }
+}
+
+int xb_detail_set(struct xb_detail *e, int r, const char *fmt, ...) {
+        va_list ap;
+
+        if (!e || e->msg)
+                return r;
+        va_start(ap, fmt);
+        if (vasprintf(&e->msg, fmt, ap) < 0)
+                e->msg = NULL;
+        va_end(ap);
+        return r;
+}
+
+void xb_detail_clear(struct xb_detail *e) {
+        free(e->msg);
+        e->msg = NULL;
+}
+
+const char *xb_detail_text(const struct xb_detail *e, int r) {
+        return e && e->msg ? e->msg : xb_strerror(r);
 }

@@ -27,6 +27,19 @@ enum xb_error {
         _XB_E_MAX,
 };
 
+/* Why something failed, in words: the optional detail beside a negative return. A function
+ * that takes one sets it only on failure (the first message wins), never logs, and leaves it
+ * alone on success; NULL means the caller wants the code alone. The layer that turns the
+ * error into an exit code prints it. */
+struct xb_detail {
+        char *msg;
+};
+/* Returns r (negative), so 'return xb_detail_set(err, -EIO, "...")'. */
+int xb_detail_set(struct xb_detail *e, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void xb_detail_clear(struct xb_detail *e);
+/* The message, or the code's own text when there is none. */
+const char *xb_detail_text(const struct xb_detail *e, int r);
+
 /* Renders a negative or positive errno or project code. Never returns NULL. */
 const char *xb_strerror(int r);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -73,4 +74,20 @@ int write_file_text(const char *path, const char *text) {
         if (fd < 0)
                 return -errno;
         return write_all(fd, text, strlen(text));
+}
+
+static unsigned long long du_total;
+
+static int du_add(const char *path, const struct stat *st, int type, struct FTW *f) {
+        (void) path, (void) type, (void) f;
+        du_total += (unsigned long long) st->st_blocks * 512ULL;
+        return 0;
+}
+
+int disk_usage(const char *path, unsigned long long *ret) {
+        du_total = 0;
+        if (nftw(path, du_add, 32, FTW_PHYS | FTW_MOUNT) < 0)
+                return -errno;
+        *ret = du_total;
+        return 0;
 }

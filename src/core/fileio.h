@@ -10,3 +10,5 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size);
 int write_all(int fd, const void *buf, size_t n);
 /* Creates or replaces path with text (not atomic; for small state files). */
 int write_file_text(const char *path, const char *text);
+/* Bytes of disk a tree takes (st_blocks), not following symlinks nor crossing mounts. */
+int disk_usage(const char *path, unsigned long long *ret);

@@ -9,6 +9,13 @@
 
 static enum log_level log_max_level = LOG_LEVEL_INFO;
 static int log_color = -1;
+static void (*log_hook_before)(void), (*log_hook_after)(void);
+static bool log_in_hook;
+
+void log_set_write_hooks(void (*before)(void), void (*after)(void)) {
+        log_hook_before = before;
+        log_hook_after = after;
+}
 
 void log_set_max_level(enum log_level level) {
         log_max_level = level;
@@ -83,8 +90,18 @@ static void render(char *buf, size_t size, int error, const char *fmt, va_list a
 
 static void emit(enum log_level level, const char *prefix, const char *text) {
         const char *c = log_use_color() ? level_color(level) : NULL;
+        bool nested = log_in_hook;
+        int saved = errno;
+
         (void) fflush(stdout);
+        log_in_hook = true;
+        if (!nested && log_hook_before)
+                log_hook_before();
         (void) fprintf(stderr, "%s%s%s%s\n", c ? c : "", prefix, text, c ? "\033[0m" : "");
+        if (!nested && log_hook_after)
+                log_hook_after();
+        log_in_hook = nested;
+        errno = saved;
 }
 
 int log_internal(enum log_level level, int error, const char *fmt, ...) {

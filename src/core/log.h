@@ -42,3 +42,8 @@ int log_internal(enum log_level level, int error, const char *fmt, ...) _printf_
  * "xbuild: " prefix; they still honour colour and levels. */
 void log_located(enum log_level level, const char *file, unsigned line, unsigned col,
                  const char *msg);
+
+/* Called around every line this module writes to stderr, e.g. to clear a status line before
+ * it and draw it again after. Either may be NULL; (NULL, NULL) unregisters. The hooks must not
+ * log themselves (they are not re-entered: a log call inside one is printed without them). */
+void log_set_write_hooks(void (*before)(void), void (*after)(void));

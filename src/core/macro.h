@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,9 +36,18 @@ static inline void fclosep(FILE **f) {
         }
 }
 
+static inline void closedirp(DIR **d) {
+        if (*d) {
+                int e = errno;
+                (void) closedir(*d);
+                errno = e;
+        }
+}
+
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
 #define _cleanup_fclose_ _cleanup_(fclosep)
+#define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* Defines fnp(type **p) that calls fn(*p) when *p is set, for use with _cleanup_(). */
 #define DEFINE_FREEP(type, fn)                                                                     \

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -111,6 +112,35 @@ int mkdir_p(const char *p, unsigned mode) {
         }
         if (mkdir(c, mode) < 0 && errno != EEXIST)
                 return -errno;
+        return 0;
+}
+
+int mkdir_p_beneath(const char *base, const char *rel, unsigned mode) {
+        _cleanup_free_ char *c = strdup(rel);
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        if ((r = mkdir_p(base, mode)) < 0)
+                return r;
+        if ((fd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+                return -errno;
+        for (char *save = NULL, *comp = strtok_r(c, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+                if (streq(comp, ".") || streq(comp, ".."))
+                        return -EINVAL;
+                if (mkdirat(fd, comp, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                /* O_NOFOLLOW: a symlink planted here is refused (ELOOP), never written through. */
+                int next = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (next < 0) {
+                        struct stat st;
+                        r = -errno;
+                        return fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) ? -ELOOP : r;
+                }
+                closep(&fd);
+                fd = next;
+        }
         return 0;
 }
 

@@ -17,5 +17,8 @@ bool path_is_filename(const char *p);
 char *path_normalize(const char *p);
 /* mkdir -p with mode for created directories. */
 int mkdir_p(const char *p, unsigned mode);
+/* mkdir -p base (followed as given: the caller's), then each component of rel below it, none
+ * of which may be a symlink (-ELOOP) or "." / ".." (-EINVAL). */
+int mkdir_p_beneath(const char *base, const char *rel, unsigned mode);
 bool path_exists(const char *p);
 bool path_is_dir(const char *p);

@@ -39,7 +39,7 @@ static bool same_mount(const struct mnt_key *a, const struct mnt_key *b) {
 
 /* Empties the directory open as dfd (which this call owns). */
 static int rm_children(int dfd, const struct mnt_key *top) {
-        DIR *d = fdopendir(dfd);
+        _cleanup_closedir_ DIR *d = fdopendir(dfd);
         struct dirent *de;
         int ret = 0;
 
@@ -90,7 +90,6 @@ static int rm_children(int dfd, const struct mnt_key *top) {
                 } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT && ret == 0)
                         ret = -errno;
         }
-        closedir(d);
         return ret;
 }
 
@@ -177,8 +176,8 @@ int rm_rf_unless_mounted(const char *path) {
 
 int rm_rf_entries(const char *dir, bool (*want)(const char *name, const char *path, void *userdata),
                   void *userdata, unsigned *ret_removed, unsigned *ret_busy) {
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
-        DIR *d;
         int ret = 0;
 
         *ret_removed = *ret_busy = 0;
@@ -198,6 +197,5 @@ int rm_rf_entries(const char *dir, bool (*want)(const char *name, const char *pa
                 else if (r >= 0)
                         (*ret_removed)++;
         }
-        closedir(d);
         return ret;
 }

@@ -244,7 +244,7 @@ int spawn_run(const struct spawn_req *req, struct spawn_result *ret) {
         _cleanup_close_ int out_fd = -EBADF, pidfd = -EBADF;
         struct line_sink sink = {.req = req, .log_fd = -EBADF};
         bool group = req->flags & SPAWN_NEW_PGRP, exited = false, timed_out = false;
-        long long deadline = 0, kill_at = 0;
+        long long deadline = 0, kill_at = 0, next_tick = 0;
         int status = 0, r;
         pid_t pid;
 
@@ -262,6 +262,8 @@ int spawn_run(const struct spawn_req *req, struct spawn_result *ret) {
         pidfd = pidfd_open_compat(pid);
         if (req->timeout_ms > 0)
                 deadline = spawn_now_ms() + req->timeout_ms;
+        if (req->on_tick)
+                next_tick = spawn_now_ms() + 1000;
 
         while (!exited || out_fd >= 0) {
                 struct pollfd p[2];
@@ -287,6 +289,17 @@ int spawn_run(const struct spawn_req *req, struct spawn_result *ret) {
                 /* Without a pidfd (old kernel) fall back to polling waitpid every 100 ms. */
                 if (!exited && pidfd < 0 && (timeout < 0 || timeout > 100))
                         timeout = 100;
+                /* Ticks keep their cadence under a flood of output too: checked every round. */
+                if (req->on_tick) {
+                        if (t >= next_tick) {
+                                req->on_tick(req->tick_userdata);
+                                next_tick += 1000;
+                                if (next_tick <= t)
+                                        next_tick = t + 1000;
+                        }
+                        if (timeout < 0 || timeout > next_tick - t)
+                                timeout = (int) (next_tick - t);
+                }
                 /* After a timeout, a grandchild may hold the pipe open: don't wait for EOF. */
                 if (exited && timed_out)
                         break;

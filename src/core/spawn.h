@@ -37,6 +37,10 @@ struct spawn_req {
          * (0: none) at which the child is stopped as on a timeout; read again after every
          * line. Set it to the past to stop the child at once. */
         long long *deadline_ms;
+        /* Optional: called at least once a second while the child runs, whatever its output
+         * (spawn_run then never sleeps in poll for more than 1000 ms); for progress display. */
+        void (*on_tick)(void *userdata);
+        void *tick_userdata;
 };
 
 struct spawn_result {

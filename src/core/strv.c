@@ -129,3 +129,26 @@ char *strv_join(char *const *l, const char *sep) {
         }
         return out;
 }
+
+int strv_splitf(char ***ret, const char *fmt, ...) {
+        _cleanup_free_ char *text = NULL;
+        char **l = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&text, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        for (char *p = text, *nl; p; p = nl ? nl + 1 : NULL) {
+                if ((nl = strchr(p, '\n')))
+                        *nl = 0;
+                if (strv_extend(&l, p) < 0) {
+                        strv_free(l);
+                        return -ENOMEM;
+                }
+        }
+        *ret = l;
+        return 0;
+}

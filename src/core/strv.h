@@ -22,6 +22,8 @@ bool strv_contains(char *const *l, const char *s);
 int strv_extend_strv(char ***l, char *const *other);
 /* The entries joined by sep; NULL only on OOM. */
 char *strv_join(char *const *l, const char *sep);
+/* *ret = the formatted text split at each '\n' (for short lists of facts). */
+int strv_splitf(char ***ret, const char *fmt, ...) _printf_(2, 3);
 
 /* Environment vectors: "NAME=value" entries; set replaces an existing NAME. */
 int strv_env_set(char ***l, const char *name, const char *value);

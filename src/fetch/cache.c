@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "core/atomic-file.h"
 #include "core/fileio.h"
 #include "core/path.h"
 #include "recipe/ydecode.h"
@@ -98,18 +99,6 @@ int cache_try_lock(const struct cache *c, const char *key, int *ret_fd) {
         return lock_impl(c, key, false, NULL, ret_fd);
 }
 
-int fsync_parent(const char *path) {
-        _cleanup_free_ char *dir = path_dirname(path);
-        _cleanup_close_ int fd = -EBADF;
-
-        if (!dir)
-                return -ENOMEM;
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 || fsync(fd) < 0)
-                return -errno;
-        return 0;
-}
-
 int cache_commit_blob(const struct cache *c, int fd, const char *tmp_path, const char *sha256) {
         _cleanup_free_ char *dst = cache_blob_path(c, sha256);
 
@@ -120,28 +109,6 @@ int cache_commit_blob(const struct cache *c, int fd, const char *tmp_path, const
         if (rename(tmp_path, dst) < 0)
                 return -errno;
         return fsync_parent(dst);
-}
-
-int write_file_atomic(const char *path, const void *data, size_t n, unsigned mode) {
-        _cleanup_free_ char *tmp = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        int r;
-
-        if (asprintf(&tmp, "%s.tmp.%d", path, (int) getpid()) < 0)
-                return -ENOMEM;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-        if (fd < 0)
-                return -errno;
-        r = write_all(fd, data, n);
-        if (r >= 0 && fsync(fd) < 0)
-                r = -errno;
-        if (r >= 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0) {
-                (void) unlink(tmp);
-                return r;
-        }
-        return fsync_parent(path);
 }
 
 int cache_record_url(const struct cache *c, const char *url, const char *sha256, uint64_t size) {
@@ -192,10 +159,10 @@ static int read_index(const char *path, char sha[SHA256_HEX_LEN + 1], char **ret
 
 int cache_list(const struct cache *c, struct cache_entry **ret, size_t *ret_n) {
         _cleanup_free_ char *blobs = cache_sub(c, "blobs/sha256", NULL), *index = cache_sub(c, "index", NULL);
+        _cleanup_closedir_ DIR *d = NULL, *di = NULL;
         struct cache_entry *e = NULL;
         size_t n = 0, cap = 0;
         struct dirent *de;
-        DIR *d;
 
         if (!blobs || !index)
                 return -ENOMEM;
@@ -211,7 +178,6 @@ int cache_list(const struct cache *c, struct cache_entry **ret, size_t *ret_n) {
                         cap = cap ? cap * 2 : 16;
                         struct cache_entry *ne = realloc(e, cap * sizeof *e);
                         if (!ne) {
-                                closedir(d);
                                 cache_entries_free(e, n);
                                 return -ENOMEM;
                         }
@@ -221,12 +187,11 @@ int cache_list(const struct cache *c, struct cache_entry **ret, size_t *ret_n) {
                 memcpy(e[n].sha256, de->d_name, SHA256_HEX_LEN + 1);
                 e[n++].size = (uint64_t) st.st_size;
         }
-        closedir(d);
         if (n > 0)
                 qsort(e, n, sizeof *e, cmp_entry);
 
-        d = opendir(index);
-        while (d && (de = readdir(d))) {
+        di = opendir(index);
+        while (di && (de = readdir(di))) {
                 _cleanup_free_ char *p = NULL, *url = NULL;
                 char sha[SHA256_HEX_LEN + 1];
                 struct cache_entry key = {0}, *hit;
@@ -238,8 +203,6 @@ int cache_list(const struct cache *c, struct cache_entry **ret, size_t *ret_n) {
                 if (hit && !hit->url)
                         hit->url = TAKE_PTR(url);
         }
-        if (d)
-                closedir(d);
         *ret = e;
         *ret_n = n;
         return 0;

@@ -51,8 +51,3 @@ struct cache_entry {
 /* Every blob, with the URL that brought it when known. */
 int cache_list(const struct cache *c, struct cache_entry **ret, size_t *ret_n);
 void cache_entries_free(struct cache_entry *e, size_t n);
-
-/* Writes data to path atomically: temp file beside it, fsync, rename, fsync the directory. */
-int write_file_atomic(const char *path, const void *data, size_t n, unsigned mode);
-/* fsync() of the directory holding path. */
-int fsync_parent(const char *path);

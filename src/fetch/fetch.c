@@ -32,7 +32,7 @@ static int hit(const struct cache *c, const char *sha256, struct fetch_result *r
         return 0;
 }
 
-int fetch_to_cache(const struct cache *c, const struct fetch_req *req, struct fetch_result *res) {
+int fetch_to_cache(const struct cache *c, const struct fetch_req *req, struct fetch_result *res, struct xb_detail *err) {
         _cleanup_close_ int lock = -EBADF, fd = -EBADF;
         _cleanup_free_ char *key = NULL, *part = NULL, *name = NULL;
         char urlhash[SHA256_HEX_LEN + 1];
@@ -65,7 +65,7 @@ again:
         fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return -errno;
-        r = http_download(req->url, fd, &req->http, &res->http);
+        r = http_download(req->url, fd, &req->http, &res->http, err);
         if (r < 0) {
                 /* Keep what arrived only when a later run can resume it. */
                 if (r != -XB_E_FETCH || fstat(fd, &st) < 0 || st.st_size == 0)

@@ -29,9 +29,9 @@ struct fetch_result {
 void fetch_result_clear(struct fetch_result *r);
 
 /* Returns 0, or: -XB_E_UNPINNED, -XB_E_FETCH_SCHEME (URL refused before any transfer),
- * -XB_E_CHECKSUM (res->sha256 holds the actual digest), or http_download()'s errors with
- * res->http.msg. */
-int fetch_to_cache(const struct cache *c, const struct fetch_req *req, struct fetch_result *res);
+ * -XB_E_CHECKSUM (res->sha256 holds the actual digest): all three without err, for the caller
+ * to word; or http_download()'s errors with err set. */
+int fetch_to_cache(const struct cache *c, const struct fetch_req *req, struct fetch_result *res, struct xb_detail *err);
 
 /* Only http://, https:// and file:// URLs, never one starting with '-'. */
 bool fetch_url_allowed(const char *url);

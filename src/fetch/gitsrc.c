@@ -13,6 +13,7 @@
 #include "core/fileio.h"
 #include "core/path.h"
 #include "core/rm-rf.h"
+#include "core/url.h"
 #include "gitsrc.h"
 
 DEFINE_FREEP(git_repository, git_repository_free)
@@ -104,7 +105,14 @@ int gitsrc_verify_pin(const char *repo_path, const char *ref, const char *commit
         return verify_in(repo, ref, commit, require_ref, m);
 }
 
-static int fetch_into(git_repository *repo, const char *url, struct git_msg *m) {
+static int on_transfer_progress(const git_indexer_progress *st, void *payload) {
+        const struct gitsrc_fetch_opts *fo = payload;
+        fo->transfer(fo->transfer_userdata, "objects", st->received_objects, st->total_objects);
+        return 0;
+}
+
+static int fetch_into(git_repository *repo, const char *url, const struct gitsrc_fetch_opts *prog,
+                      struct git_msg *m) {
         _cleanup_(git_remote_freep) git_remote *remote = NULL;
         char *specs[] = {(char *) "+refs/heads/*:refs/heads/*", (char *) "+refs/tags/*:refs/tags/*"};
         git_strarray refspecs = {specs, 2};
@@ -115,6 +123,10 @@ static int fetch_into(git_repository *repo, const char *url, struct git_msg *m) 
         /* Tags come through the refspec; pruning keeps the mirror equal to upstream. */
         fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
         fo.prune = GIT_FETCH_PRUNE;
+        if (prog && prog->transfer) {
+                fo.callbacks.transfer_progress = on_transfer_progress;
+                fo.callbacks.payload = (void *) prog;
+        }
         if (git_remote_create_anonymous(&remote, repo, url) < 0)
                 return git_fail(m, "bad remote URL");
         if (git_remote_fetch(remote, &refspecs, &fo, NULL) < 0)
@@ -123,7 +135,8 @@ static int fetch_into(git_repository *repo, const char *url, struct git_msg *m) 
 }
 
 int gitsrc_mirror(const struct cache *c, const char *url, const char *ref, const char *commit,
-                  char **ret_path, bool *ret_fetched, struct git_msg *m) {
+                  const struct gitsrc_fetch_opts *fo, char **ret_path, bool *ret_fetched,
+                  struct git_msg *m) {
         _cleanup_(git_repository_freep) git_repository *repo = NULL;
         _cleanup_free_ char *name = NULL, *path = NULL, *partial = NULL;
         _cleanup_close_ int lock = -EBADF;
@@ -132,8 +145,8 @@ int gitsrc_mirror(const struct cache *c, const char *url, const char *ref, const
 
         lib_init();
         *ret_fetched = false;
-        if (url[0] == '-') {
-                (void) snprintf(m->text, sizeof m->text, "URL must not start with '-'");
+        if (url_git_smuggles_option(url)) {
+                (void) snprintf(m->text, sizeof m->text, "URL '%s' must not start with '-' nor have a user or host starting with '-'", url);
                 return -XB_E_FETCH_SCHEME;
         }
         if (sha256_string(url, key) < 0 || asprintf(&name, "%s.git", key) < 0 ||
@@ -151,7 +164,7 @@ int gitsrc_mirror(const struct cache *c, const char *url, const char *ref, const
                         *ret_path = TAKE_PTR(path);
                         return 0;
                 }
-                r = fetch_into(repo, url, m);
+                r = fetch_into(repo, url, fo, m);
                 if (r < 0)
                         return r;
                 *ret_fetched = true;
@@ -162,7 +175,7 @@ int gitsrc_mirror(const struct cache *c, const char *url, const char *ref, const
                 (void) rm_rf(partial);
                 if (git_repository_init(&repo, partial, 1) < 0)
                         return git_fail(m, "cannot create the mirror");
-                r = fetch_into(repo, url, m);
+                r = fetch_into(repo, url, fo, m);
                 git_repository_free(TAKE_PTR(repo));
                 if (r >= 0 && rename(partial, path) < 0)
                         r = -errno;
@@ -373,20 +386,22 @@ static int checkout_submodules(const char *root, const struct gitlinks *links,
                         r = -XB_E_GIT;
                         break;
                 }
-                if (url[0] == '-') {
-                        (void) snprintf(m->text, sizeof m->text, "submodule '%s' URL must not start with '-'", l->path);
+                if (url_git_smuggles_option(url)) {
+                        (void) snprintf(m->text, sizeof m->text, "submodule '%s' URL must not start with '-' nor have a user or host starting with '-'", l->path);
                         r = -XB_E_FETCH_SCHEME;
                         break;
                 }
                 /* The gitlink is the pin: the commit is its own ref. */
-                r = gitsrc_mirror(sub->cache, url, l->oid, l->oid, &mirror, &fetched, m);
+                r = gitsrc_mirror(sub->cache, url, l->oid, l->oid, &sub->fetch, &mirror, &fetched,
+                                  m);
                 if (r < 0)
                         break;
                 if (!(dir = path_join(root, l->path))) {
                         r = -ENOMEM;
                         break;
                 }
-                struct gitsrc_submodules nested = {.cache = sub->cache, .url = url};
+                struct gitsrc_submodules nested = {.cache = sub->cache, .url = url,
+                                                   .fetch = sub->fetch};
                 r = checkout_into(mirror, l->oid, dir, &nested, m);
         }
         git_config_free(cfg);

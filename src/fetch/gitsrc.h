@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "cache.h"
 
@@ -15,10 +16,18 @@ struct git_msg {
         bool ref_missing;  /* the ref is not in the repository (pin verified by commit alone) */
 };
 
+/* Optional progress of a fetch: transfer(userdata, "objects", received, total) as objects
+ * arrive (total 0: not known yet); called often, the callee rate-limits. */
+struct gitsrc_fetch_opts {
+        void (*transfer)(void *userdata, const char *what, uint64_t done, uint64_t total);
+        void *transfer_userdata;
+};
+
 /* Creates or updates CACHE/git/URLHASH.git. Skips the network when the mirror already has the
- * pinned commit and the ref resolves to it. */
+ * pinned commit and the ref resolves to it. fo: NULL for none. */
 int gitsrc_mirror(const struct cache *c, const char *url, const char *ref, const char *commit,
-                  char **ret_path, bool *ret_fetched, struct git_msg *m);
+                  const struct gitsrc_fetch_opts *fo, char **ret_path, bool *ret_fetched,
+                  struct git_msg *m);
 
 /* In repo_path (bare or not): commit must exist; ref, when the repository has it, must resolve
  * (through annotated tags) to commit. require_ref: a missing ref is an error too. */
@@ -32,6 +41,7 @@ int gitsrc_verify_pin(const char *repo_path, const char *ref, const char *commit
 struct gitsrc_submodules {
         const struct cache *cache;
         const char *url; /* the superproject's URL, for relative submodule URLs */
+        struct gitsrc_fetch_opts fetch; /* progress of the submodules' mirror fetches */
 };
 int gitsrc_checkout(const char *repo_path, const char *commit, const char *dest,
                     const struct gitsrc_submodules *sub, struct git_msg *m);

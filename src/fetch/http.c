@@ -95,7 +95,7 @@ static void global_init(void) {
 }
 
 static int one_attempt(const char *url, int fd, const struct http_opts *o, struct http_result *res,
-                       bool *ret_retry, bool *ret_restart) {
+                       bool *ret_retry, bool *ret_restart, struct xb_detail *err) {
         char errbuf[CURL_ERROR_SIZE] = "";
         struct transfer t = {.fd = fd, .o = o};
         struct stat st;
@@ -145,19 +145,16 @@ static int one_attempt(const char *url, int fd, const struct http_opts *o, struc
 
         if (c == CURLE_OK)
                 r = 0;
-        else if (t.too_large || c == CURLE_FILESIZE_EXCEEDED) {
-                (void) snprintf(res->msg, sizeof res->msg, "larger than the limit of %llu bytes",
-                                (unsigned long long) t.max_size);
-                r = -XB_E_TOO_LARGE;
-        } else if (t.write_errno) {
-                (void) snprintf(res->msg, sizeof res->msg, "cannot write the download: %s", strerror(t.write_errno));
-                r = -t.write_errno;
-        } else if (c == CURLE_HTTP_RETURNED_ERROR && status == 416 && t.offset > 0) {
+        else if (t.too_large || c == CURLE_FILESIZE_EXCEEDED)
+                r = xb_detail_set(err, -XB_E_TOO_LARGE, "larger than the limit of %llu bytes", (unsigned long long) t.max_size);
+        else if (t.write_errno)
+                r = xb_detail_set(err, -t.write_errno, "cannot write the download: %s", strerror(t.write_errno));
+        else if (c == CURLE_HTTP_RETURNED_ERROR && status == 416 && t.offset > 0) {
                 /* Nothing left to send: the partial file was already whole. The digest decides. */
                 r = 0;
         } else if (c == CURLE_RANGE_ERROR && t.offset > 0) {
                 /* The server cannot resume: the partial file is useless, start over. */
-                (void) snprintf(res->msg, sizeof res->msg, "%s", errbuf[0] ? errbuf : curl_easy_strerror(c));
+                (void) xb_detail_set(err, -XB_E_FETCH, "%s", errbuf[0] ? errbuf : curl_easy_strerror(c));
                 if (ftruncate(fd, 0) < 0)
                         r = -errno;
                 else {
@@ -169,24 +166,22 @@ static int one_attempt(const char *url, int fd, const struct http_opts *o, struc
                 char *eff = NULL;
                 (void) curl_easy_getinfo(t.curl, CURLINFO_EFFECTIVE_URL, &eff);
                 if (eff && !streq(eff, url))
-                        (void) snprintf(res->msg, sizeof res->msg, "redirect to a forbidden scheme: %s", eff);
+                        r = xb_detail_set(err, -XB_E_FETCH_SCHEME, "redirect to a forbidden scheme: %s", eff);
                 else
-                        (void) snprintf(res->msg, sizeof res->msg, "%s", errbuf[0] ? errbuf : curl_easy_strerror(c));
-                r = -XB_E_FETCH_SCHEME;
+                        r = xb_detail_set(err, -XB_E_FETCH_SCHEME, "%s", errbuf[0] ? errbuf : curl_easy_strerror(c));
         } else if (c == CURLE_HTTP_RETURNED_ERROR) {
-                (void) snprintf(res->msg, sizeof res->msg, "server answered HTTP %ld", status);
-                r = -XB_E_HTTP_STATUS;
+                r = xb_detail_set(err, -XB_E_HTTP_STATUS, "server answered HTTP %ld", status);
                 *ret_retry = transient(c, status);
         } else {
-                (void) snprintf(res->msg, sizeof res->msg, "%s", errbuf[0] ? errbuf : curl_easy_strerror(c));
-                r = -XB_E_FETCH;
+                r = xb_detail_set(err, -XB_E_FETCH, "%s", errbuf[0] ? errbuf : curl_easy_strerror(c));
                 *ret_retry = transient(c, status);
         }
         curl_easy_cleanup(t.curl);
         return r;
 }
 
-int http_download(const char *url, int fd, const struct http_opts *o, struct http_result *res) {
+int http_download(const char *url, int fd, const struct http_opts *o, struct http_result *res, struct xb_detail *err) {
+        _cleanup_(xb_detail_clear) struct xb_detail last = {0};
         unsigned delay = o->retry_delay_ms ? o->retry_delay_ms : 1000;
         int r;
 
@@ -194,7 +189,8 @@ int http_download(const char *url, int fd, const struct http_opts *o, struct htt
         *res = (struct http_result){0};
         for (bool restarted = false;;) {
                 bool retry, restart;
-                r = one_attempt(url, fd, o, res, &retry, &restart);
+                xb_detail_clear(&last); /* the last attempt says why */
+                r = one_attempt(url, fd, o, res, &retry, &restart, &last);
                 if (restart && !restarted) {
                         restarted = true;
                         continue;
@@ -206,9 +202,9 @@ int http_download(const char *url, int fd, const struct http_opts *o, struct htt
                         ;
                 delay = MIN(delay * 2, 60000U);
         }
-        if (r < 0 && res->attempts > 1) {
-                size_t l = strlen(res->msg);
-                (void) snprintf(res->msg + l, sizeof res->msg - l, " (after %u attempts)", res->attempts);
-        }
+        if (r < 0 && res->attempts > 1)
+                return xb_detail_set(err, r, "%s (after %u attempts)", xb_detail_text(&last, r), res->attempts);
+        if (r < 0)
+                return xb_detail_set(err, r, "%s", xb_detail_text(&last, r));
         return r;
 }

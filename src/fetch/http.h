@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/errors.h"
+
 /* HTTP(S) downloads through libcurl: resumable, retried on transient failures, bounded in
  * time and size, redirects limited to http and https, TLS always verified. */
 
@@ -23,10 +25,10 @@ struct http_result {
         unsigned attempts;
         uint64_t resumed_from; /* bytes already in the file at the first attempt */
         uint64_t received;    /* bytes written by all attempts */
-        char msg[512];        /* why it failed, for humans */
 };
 
 /* Appends the body of url to fd, which may already hold a prefix of it (then a Range request
  * resumes; a server that ignores ranges restarts the file). Returns 0, or -XB_E_FETCH,
- * -XB_E_HTTP_STATUS, -XB_E_FETCH_SCHEME, -XB_E_TOO_LARGE, -errno with res->msg set. */
-int http_download(const char *url, int fd, const struct http_opts *o, struct http_result *res);
+ * -XB_E_HTTP_STATUS, -XB_E_FETCH_SCHEME, -XB_E_TOO_LARGE, -errno; err says why (the last
+ * attempt's reason, and how many attempts were made). */
+int http_download(const char *url, int fd, const struct http_opts *o, struct http_result *res, struct xb_detail *err);

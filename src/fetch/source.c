@@ -18,16 +18,16 @@ void source_result_clear(struct source_result *r) {
         r->repo = r->failed_patch = NULL;
 }
 
-static int git_result(int r, const struct git_msg *m, struct source_result *res) {
-        if (r < 0)
-                (void) snprintf(res->msg, sizeof res->msg, "%s", m->text);
+static int git_result(int r, const struct git_msg *m, struct source_result *res, struct xb_detail *err) {
+        if (r < 0 && m->text[0])
+                (void) xb_detail_set(err, r, "%s", m->text);
         res->ref_missing = m->ref_missing;
         return r;
 }
 
 /* GNU patch applies each patch in order; its output says why one failed. */
 static int apply_patches(const struct recipe *rc, const struct source_opts *o, const char *dest,
-                         struct source_result *res) {
+                         struct source_result *res, struct xb_detail *err) {
         for (char **p = rc->patches; p && *p; p++) {
                 _cleanup_free_ char *file = o->patches_dir ? path_join(o->patches_dir, *p) : NULL;
                 struct spawn_result sr = {0};
@@ -37,8 +37,7 @@ static int apply_patches(const struct recipe *rc, const struct source_opts *o, c
                         return -ENOMEM;
                 if (!path_exists(file)) {
                         res->failed_patch = strdup(*p);
-                        (void) snprintf(res->msg, sizeof res->msg, "patch file %s does not exist", file);
-                        return -XB_E_PATCH;
+                        return xb_detail_set(err, -XB_E_PATCH, "patch file %s does not exist", file);
                 }
                 char *argv[] = {(char *) "patch", (char *) "-p1", (char *) "--batch", (char *) "--forward",
                                 (char *) "--no-backup-if-mismatch", (char *) "--reject-file=-",
@@ -46,17 +45,16 @@ static int apply_patches(const struct recipe *rc, const struct source_opts *o, c
                 struct spawn_req req = {.argv = argv, .stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE,
                                         .timeout_ms = 120000};
                 r = spawn_run(&req, &sr);
-                if (r < 0) {
-                        (void) snprintf(res->msg, sizeof res->msg, "cannot run patch(1): %s", xb_strerror(r));
-                        return r == -ENOENT ? -XB_E_NOT_AVAILABLE : r;
-                }
+                if (r < 0)
+                        return xb_detail_set(err, r == -ENOENT ? -XB_E_NOT_AVAILABLE : r, "cannot run patch(1): %s",
+                                             xb_strerror(r));
                 if (sr.exit_code != 0 || sr.signal) {
                         res->failed_patch = strdup(*p);
                         /* The last line of patch's output says which hunk failed. */
                         const char *last;
                         int len;
                         spawn_result_last_line(&sr, &last, &len);
-                        (void) snprintf(res->msg, sizeof res->msg, "%.*s", len, last);
+                        (void) xb_detail_set(err, -XB_E_PATCH, "%.*s", len, last);
                         spawn_result_clear(&sr);
                         return -XB_E_PATCH;
                 }
@@ -65,103 +63,109 @@ static int apply_patches(const struct recipe *rc, const struct source_opts *o, c
         return 0;
 }
 
+static void http_transfer(void *userdata, uint64_t done, uint64_t total) {
+        const struct source_opts *o = userdata;
+        o->transfer(o->transfer_userdata, "bytes", done, total);
+}
+
 static int materialize(const struct recipe *rc, const struct cache *c, const struct source_opts *o,
-                       const char *dest, struct source_result *res) {
+                       const char *dest, struct source_result *res, struct xb_detail *err) {
         const struct recipe_source *s = &rc->source;
+        const struct gitsrc_fetch_opts fo = {.transfer = o->transfer,
+                                             .transfer_userdata = o->transfer_userdata};
         struct git_msg m = {0};
         int r;
 
         if (o->override) {
                 if (gitsrc_is_repository(o->override)) {
-                        if (s->kind != SOURCE_GIT) {
-                                (void) snprintf(res->msg, sizeof res->msg,
-                                                "--source %s is a git repository, but recipe '%s' has a %s source with no commit to check out; give a plain directory",
-                                                o->override, rc->name, source_kind_to_string(s->kind));
-                                return -EINVAL;
-                        }
+                        if (s->kind != SOURCE_GIT)
+                                return xb_detail_set(err, -EINVAL,
+                                                     "--source %s is a git repository, but recipe '%s' has a %s source with no commit to check out; give a plain directory",
+                                                     o->override, rc->name, source_kind_to_string(s->kind));
                         res->origin = SOURCE_FROM_OVERRIDE_GIT;
                         if (!(res->repo = strdup(o->override)))
                                 return -ENOMEM;
-                        r = git_result(gitsrc_verify_pin(o->override, s->ref, s->commit, false, &m), &m, res);
+                        r = git_result(gitsrc_verify_pin(o->override, s->ref, s->commit, false, &m), &m, res, err);
                         if (r < 0 || !dest)
                                 return r;
-                        struct gitsrc_submodules sub = {.cache = s->submodules ? c : NULL, .url = s->url};
-                        return git_result(gitsrc_checkout(o->override, s->commit, dest, &sub, &m), &m, res);
+                        struct gitsrc_submodules sub = {.cache = s->submodules ? c : NULL, .url = s->url,
+                                                        .fetch = fo};
+                        return git_result(gitsrc_checkout(o->override, s->commit, dest, &sub, &m), &m, res, err);
                 }
-                if (!path_is_dir(o->override)) {
-                        (void) snprintf(res->msg, sizeof res->msg, "--source %s is neither a git repository nor a directory",
-                                        o->override);
-                        return -ENOTDIR;
-                }
+                if (!path_is_dir(o->override))
+                        return xb_detail_set(err, -ENOTDIR, "--source %s is neither a git repository nor a directory",
+                                             o->override);
                 res->origin = SOURCE_FROM_OVERRIDE_DIR;
-                return dest ? archive_copy_tree(o->override, dest, res->msg, sizeof res->msg) : 0;
+                return dest ? archive_copy_tree(o->override, dest, err) : 0;
         }
 
         switch (s->kind) {
         case SOURCE_GIT: {
                 bool fetched = false;
                 res->origin = SOURCE_FROM_MIRROR;
-                r = git_result(gitsrc_mirror(c, s->url, s->ref, s->commit, &res->repo, &fetched, &m), &m, res);
+                r = gitsrc_mirror(c, s->url, s->ref, s->commit, &fo, &res->repo, &fetched, &m);
+                r = git_result(r, &m, res, err);
                 res->network = fetched;
                 if (r < 0 || !dest)
                         return r;
-                struct gitsrc_submodules sub = {.cache = s->submodules ? c : NULL, .url = s->url};
-                return git_result(gitsrc_checkout(res->repo, s->commit, dest, &sub, &m), &m, res);
+                struct gitsrc_submodules sub = {.cache = s->submodules ? c : NULL, .url = s->url,
+                                                .fetch = fo};
+                return git_result(gitsrc_checkout(res->repo, s->commit, dest, &sub, &m), &m, res, err);
         }
         case SOURCE_TARBALL: {
                 struct fetch_req req = {.url = s->url, .sha256 = s->sha256, .http = o->http};
                 struct fetch_result fr = {0};
                 struct extract_result er = {0};
                 struct extract_opts eo = {.strip_components = s->strip_components};
+                _cleanup_(xb_detail_clear) struct xb_detail fe = {0}, xe = {0};
 
                 res->origin = SOURCE_FROM_TARBALL;
                 req.http.allow_file = true;
-                r = fetch_to_cache(c, &req, &fr);
+                if (o->transfer && !req.http.progress) {
+                        req.http.progress = http_transfer;
+                        req.http.userdata = (void *) o;
+                }
+                r = fetch_to_cache(c, &req, &fr, &fe);
                 res->network = !fr.hit && r >= 0;
                 if (r == -XB_E_CHECKSUM)
-                        (void) snprintf(res->msg, sizeof res->msg, "sha256 mismatch for %s: expected %s, got %s",
-                                        s->url, s->sha256, fr.sha256);
+                        (void) xb_detail_set(err, r, "sha256 mismatch for %s: expected %s, got %s", s->url, s->sha256,
+                                             fr.sha256);
                 else if (r < 0)
-                        (void) snprintf(res->msg, sizeof res->msg, "%s: %s", s->url,
-                                        fr.http.msg[0] ? fr.http.msg : xb_strerror(r));
+                        (void) xb_detail_set(err, r, "%s: %s", s->url, xb_detail_text(&fe, r));
                 if (r < 0 || !dest) {
                         fetch_result_clear(&fr);
                         return r;
                 }
-                r = archive_extract(fr.path, dest, &eo, &er);
+                r = archive_extract(fr.path, dest, &eo, &er, &xe);
                 if (r < 0)
-                        (void) snprintf(res->msg, sizeof res->msg, "%s%s%s%s", er.entry[0] ? "entry '" : "",
-                                        er.entry, er.entry[0] ? "': " : "", er.msg[0] ? er.msg : xb_strerror(r));
+                        (void) xb_detail_set(err, r, "%s%s%s%s", er.entry[0] ? "entry '" : "", er.entry,
+                                             er.entry[0] ? "': " : "", xb_detail_text(&xe, r));
                 fetch_result_clear(&fr);
                 return r;
         }
         default:
                 res->origin = SOURCE_FROM_LOCAL;
-                if (!path_is_dir(s->path)) {
-                        (void) snprintf(res->msg, sizeof res->msg, "local source %s is not a directory", s->path);
-                        return -ENOTDIR;
-                }
-                return dest ? archive_copy_tree(s->path, dest, res->msg, sizeof res->msg) : 0;
+                if (!path_is_dir(s->path))
+                        return xb_detail_set(err, -ENOTDIR, "local source %s is not a directory", s->path);
+                return dest ? archive_copy_tree(s->path, dest, err) : 0;
         }
 }
 
 int source_prepare(const struct recipe *rc, const struct cache *c, const struct source_opts *o,
-                   const char *dest, struct source_result *res) {
+                   const char *dest, struct source_result *res, struct xb_detail *err) {
         int r;
 
         *res = (struct source_result){.epoch = -1};
-        if (o->override && o->override[0] == '-') {
-                (void) snprintf(res->msg, sizeof res->msg, "--source must not start with '-'");
-                return -EINVAL;
-        }
-        r = materialize(rc, c, o, dest, res);
+        if (o->override && o->override[0] == '-')
+                return xb_detail_set(err, -EINVAL, "--source must not start with '-'");
+        r = materialize(rc, c, o, dest, res, err);
         if (r < 0)
                 return r;
         if (res->repo && rc->source.kind == SOURCE_GIT)
                 (void) gitsrc_commit_time(res->repo, rc->source.commit, &res->epoch);
         if (!dest)
                 return 0;
-        r = apply_patches(rc, o, dest, res);
+        r = apply_patches(rc, o, dest, res, err);
         if (r < 0)
                 (void) rm_rf(dest); /* half-patched trees are never handed to a build */
         return r;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "cache.h"
 #include "gitsrc.h"
@@ -16,6 +17,11 @@ struct source_opts {
         bool allow_unpinned;   /* never for a recipe: tarball sources always carry sha256 */
         const char *patches_dir; /* recipes/patches/NAME */
         struct http_opts http;
+        /* Optional: progress of what is transferred, for git fetches (what = "objects", the
+         * submodules' too) and downloads (what = "bytes", unless http.progress is set); done of
+         * total, total 0 when not known. Called often: the callee rate-limits. */
+        void (*transfer)(void *userdata, const char *what, uint64_t done, uint64_t total);
+        void *transfer_userdata;
 };
 
 enum source_origin {
@@ -31,13 +37,13 @@ struct source_result {
         char *repo;          /* the git repository used (mirror or override) */
         bool network;        /* something was transferred */
         bool ref_missing;    /* override repository lacks the ref: verified by commit only */
-        char msg[768];       /* why it failed */
         char *failed_patch;  /* the patch that did not apply */
         long long epoch;     /* commit time, or -1 */
 };
 
 void source_result_clear(struct source_result *r);
 
-/* dest NULL: fetch and verify only. Otherwise dest must not exist. */
+/* dest NULL: fetch and verify only. Otherwise dest must not exist. err says why it failed
+ * (with failed_patch: why that patch does not apply). */
 int source_prepare(const struct recipe *rc, const struct cache *c, const struct source_opts *o,
-                   const char *dest, struct source_result *res);
+                   const char *dest, struct source_result *res, struct xb_detail *err);

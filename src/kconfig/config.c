@@ -221,16 +221,14 @@ static int from_deb(const char *path, char **ret, size_t *ret_n) {
         return r;
 }
 
-int kconfig_load(const char *path, struct kconfig **ret, char *msg, size_t msg_size) {
+int kconfig_load(const char *path, struct kconfig **ret, struct xb_detail *err) {
         _cleanup_free_ char *data = NULL, *text = NULL;
         size_t n = 0, tn = 0;
         int r;
 
         r = read_full_file(path, 512u << 20, &data, &n);
-        if (r < 0) {
-                (void) snprintf(msg, msg_size, "cannot read: %s", strerror(-r));
-                return r;
-        }
+        if (r < 0)
+                return xb_detail_set(err, r, "cannot read: %s", strerror(-r));
         if (n >= 8 && memcmp(data, "!<arch>\n", 8) == 0)
                 r = from_deb(path, &text, &tn);
         else if (n >= 2 && (unsigned char) data[0] == 0x1f && (unsigned char) data[1] == 0x8b)
@@ -241,10 +239,9 @@ int kconfig_load(const char *path, struct kconfig **ret, char *msg, size_t msg_s
                 r = 0;
         } else
                 r = from_image(data, n, &text, &tn, 0);
-        if (r < 0 || !text || !memmem(text, tn, "CONFIG_", 7)) {
-                (void) snprintf(msg, msg_size, "no kernel configuration found (a .config, config.gz, a kernel .deb, or a kernel image built with IKCONFIG)");
-                return -XB_E_ARCHIVE;
-        }
+        if (r < 0 || !text || !memmem(text, tn, "CONFIG_", 7))
+                return xb_detail_set(err, -XB_E_ARCHIVE,
+                                     "no kernel configuration found (a .config, config.gz, a kernel .deb, or a kernel image built with IKCONFIG)");
         r = kconfig_parse_text(text, tn, ret);
         if (r >= 0)
                 (void) snprintf((*ret)->source, sizeof (*ret)->source, "%s", path);

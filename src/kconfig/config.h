@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include "core/errors.h"
 #include "core/macro.h"
 #include "recipe/kconfig-profile.h"
 
@@ -19,7 +20,7 @@ struct kconfig *kconfig_free(struct kconfig *k);
 DEFINE_FREEP(struct kconfig, kconfig_free)
 
 int kconfig_parse_text(const char *text, size_t n, struct kconfig **ret);
-/* Detects the kind of file. -XB_E_ARCHIVE (with msg) when it holds no configuration. */
-int kconfig_load(const char *path, struct kconfig **ret, char *msg, size_t msg_size);
+/* Detects the kind of file. -XB_E_ARCHIVE (err says why) when it holds no configuration. */
+int kconfig_load(const char *path, struct kconfig **ret, struct xb_detail *err);
 /* NULL when the option is not set. */
 const char *kconfig_get(const struct kconfig *k, const char *name);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "chroot/session.h"
+#include "core/atomic-file.h"
 #include "core/errors.h"
 #include "core/fileio.h"
 #include "core/hash.h"
@@ -48,7 +49,7 @@ static int layers_used_bytes(char *const *lowers, unsigned long long *ret) {
 }
 
 static int make_image(const struct cache *c, char *const *lowers, const char *image, const char *log_path, bool echo,
-                      char *msg, size_t msg_size) {
+                      struct xb_detail *err) {
         _cleanup_(session_freep) struct session *s = NULL;
         _cleanup_strv_free_ char **env = rootfs_base_env();
         unsigned long long used = 0;
@@ -57,15 +58,11 @@ static int make_image(const struct cache *c, char *const *lowers, const char *im
 
         if (!env)
                 return -ENOMEM;
-        if ((r = layers_used_bytes(lowers, &used)) < 0) {
-                (void) snprintf(msg, msg_size, "cannot measure the root file system: %s", xb_strerror(r));
-                return r;
-        }
+        if ((r = layers_used_bytes(lowers, &used)) < 0)
+                return xb_detail_set(err, r, "cannot measure the root file system: %s", xb_strerror(r));
         (void) snprintf(size, sizeof size, "%lluM", vm_image_size_mib(used));
-        if ((r = session_create(c->root, &s)) < 0) {
-                (void) snprintf(msg, msg_size, "cannot create a session: %s", xb_strerror(r));
-                return r;
-        }
+        if ((r = session_create(c->root, &s)) < 0)
+                return xb_detail_set(err, r, "cannot create a session: %s", xb_strerror(r));
         /* The layers are merged by an overlay that only mkfs sees, in its own mount namespace. */
         char *argv[] = {(char *) "mkfs.ext4", (char *) "-q", (char *) "-F", (char *) "-L", (char *) "xbuild-root",
                         (char *) "-E", (char *) "lazy_itable_init=0,lazy_journal_init=0", (char *) "-d", s->merged,
@@ -80,21 +77,19 @@ static int make_image(const struct cache *c, char *const *lowers, const char *im
                 const char *last;
                 int len;
                 spawn_result_last_line(&res, &last, &len);
-                (void) snprintf(msg, msg_size, "mkfs.ext4 %s: %.*s", spawn_result_describe(&res, how, sizeof how), len, last);
-                r = -XB_E_NOT_AVAILABLE;
+                r = xb_detail_set(err, -XB_E_NOT_AVAILABLE, "mkfs.ext4 %s: %.*s", spawn_result_describe(&res, how, sizeof how),
+                                  len, last);
         } else if (r < 0)
-                (void) snprintf(msg, msg_size, "cannot run mkfs.ext4: %s", xb_strerror(r));
+                (void) xb_detail_set(err, r, "cannot run mkfs.ext4: %s", xb_strerror(r));
         spawn_result_clear(&res);
         int k = session_destroy(s, false);
-        if (r >= 0 && k < 0) {
-                (void) snprintf(msg, msg_size, "cannot remove the session %s: %s", s->dir, xb_strerror(k));
-                r = k;
-        }
+        if (r >= 0 && k < 0)
+                r = xb_detail_set(err, k, "cannot remove the session %s: %s", s->dir, xb_strerror(k));
         return r;
 }
 
 int vm_image_prepare(const struct cache *c, char *const *lowers, const char *log_path, bool echo, char **ret_path,
-                     bool *ret_created, char *msg, size_t msg_size) {
+                     bool *ret_created, struct xb_detail *err) {
         _cleanup_free_ char *keyed = NULL, *name = NULL, *dir = NULL, *image = NULL, *partial = NULL, *pimage = NULL,
                             *images = NULL;
         _cleanup_close_ int lock = -EBADF;
@@ -103,7 +98,6 @@ int vm_image_prepare(const struct cache *c, char *const *lowers, const char *log
         size_t n;
         int r;
 
-        msg[0] = 0;
         f = open_memstream(&keyed, &n);
         if (!f)
                 return -ENOMEM;
@@ -136,7 +130,7 @@ int vm_image_prepare(const struct cache *c, char *const *lowers, const char *log
         _cleanup_free_ char *layers = path_join(partial, "layers");
         if (!layers)
                 return -ENOMEM;
-        r = make_image(c, lowers, pimage, log_path, echo, msg, msg_size);
+        r = make_image(c, lowers, pimage, log_path, echo, err);
         if (r >= 0)
                 r = write_file_text(layers, keyed);
         /* Read-only on the host too: only QEMU's snapshot layer ever sees a write. */
@@ -156,8 +150,8 @@ int vm_image_prepare(const struct cache *c, char *const *lowers, const char *log
 
 int vm_images_remove_orphans(const struct cache *c, unsigned *ret_removed) {
         _cleanup_free_ char *images = cache_sub(c, "vm", "images");
+        _cleanup_closedir_ DIR *d = NULL;
         unsigned removed = 0;
-        DIR *d;
         struct dirent *de;
         int ret = 0;
 
@@ -195,7 +189,6 @@ int vm_images_remove_orphans(const struct cache *c, unsigned *ret_removed) {
                                 removed++;
                 }
         }
-        closedir(d);
         *ret_removed = removed;
         return ret;
 }

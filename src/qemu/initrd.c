@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/atomic-file.h"
 #include "core/errors.h"
 #include "core/fileio.h"
 #include "core/macro.h"
@@ -138,7 +139,7 @@ const char *initrd_init_script(void) {
 }
 
 /* The content of a module, decompressed when Debian ships it compressed (.ko.xz, .ko.zst). */
-static int read_module(const char *path, char **ret, size_t *ret_size, char *msg, size_t msg_size) {
+static int read_module(const char *path, char **ret, size_t *ret_size, struct xb_detail *err) {
         const char *base = path_basename(path);
         size_t n = strlen(base);
 
@@ -156,8 +157,7 @@ static int read_module(const char *path, char **ret, size_t *ret_size, char *msg
         (void) archive_read_support_filter_all(a);
         (void) archive_read_support_format_raw(a);
         if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK) {
-                (void) snprintf(msg, msg_size, "%s: %s", path, archive_error_string(a));
-                r = -XB_E_ARCHIVE;
+                r = xb_detail_set(err, -XB_E_ARCHIVE, "%s: %s", path, archive_error_string(a));
                 goto out;
         }
         for (;;) {
@@ -171,8 +171,7 @@ static int read_module(const char *path, char **ret, size_t *ret_size, char *msg
                 }
                 la_ssize_t k = archive_read_data(a, buf + size, cap - size);
                 if (k < 0) {
-                        (void) snprintf(msg, msg_size, "%s: %s", path, archive_error_string(a));
-                        r = -XB_E_ARCHIVE;
+                        r = xb_detail_set(err, -XB_E_ARCHIVE, "%s: %s", path, archive_error_string(a));
                         goto out;
                 }
                 if (k == 0)
@@ -220,7 +219,7 @@ static int add_entry(struct archive *a, const char *name, mode_t type, unsigned 
         return r;
 }
 
-int initrd_write(const char *path, const char *busybox_path, char *const *modules, char *msg, size_t msg_size) {
+int initrd_write(const char *path, const char *busybox_path, char *const *modules, struct xb_detail *err) {
         _cleanup_free_ char *tmp = NULL, *busybox = NULL, *order = NULL;
         _cleanup_close_ int fd = -EBADF;
         struct archive *a = NULL;
@@ -228,12 +227,9 @@ int initrd_write(const char *path, const char *busybox_path, char *const *module
         FILE *of = NULL;
         int r;
 
-        msg[0] = 0;
         r = read_full_file(busybox_path, 16u << 20, &busybox, &busybox_size);
-        if (r < 0) {
-                (void) snprintf(msg, msg_size, "cannot read %s: %s", busybox_path, xb_strerror(r));
-                return r;
-        }
+        if (r < 0)
+                return xb_detail_set(err, r, "cannot read %s: %s", busybox_path, xb_strerror(r));
         if (asprintf(&tmp, "%s.tmp-%d", path, (int) getpid()) < 0)
                 return -ENOMEM;
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -245,15 +241,13 @@ int initrd_write(const char *path, const char *busybox_path, char *const *module
                 goto fail;
         }
         if (archive_write_set_format_cpio_newc(a) != ARCHIVE_OK || archive_write_add_filter_gzip(a) != ARCHIVE_OK) {
-                (void) snprintf(msg, msg_size, "%s", archive_error_string(a));
-                r = -XB_E_ARCHIVE;
+                r = xb_detail_set(err, -XB_E_ARCHIVE, "%s", archive_error_string(a));
                 goto fail;
         }
         /* No time in the gzip header: the same inputs make the same initrd. */
         (void) archive_write_set_options(a, "gzip:!timestamp");
         if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
-                (void) snprintf(msg, msg_size, "%s", archive_error_string(a));
-                r = -XB_E_ARCHIVE;
+                r = xb_detail_set(err, -XB_E_ARCHIVE, "%s", archive_error_string(a));
                 goto fail;
         }
         static const char *const dirs[] = {"bin", "dev", "lib", "lib/modules", "newroot", "proc", "sys"};
@@ -280,13 +274,12 @@ int initrd_write(const char *path, const char *busybox_path, char *const *module
                 const char *ko = strstr(base, ".ko");
 
                 if (!ko || !(stem = strndup(base, (size_t) (ko - base)))) {
-                        (void) snprintf(msg, msg_size, "not a kernel module: %s", *m);
-                        r = ko ? -ENOMEM : -EINVAL;
+                        r = xb_detail_set(err, ko ? -ENOMEM : -EINVAL, "not a kernel module: %s", *m);
                         goto fail;
                 }
-                if ((r = read_module(*m, &data, &size, msg, msg_size)) < 0) {
-                        if (!msg[0])
-                                (void) snprintf(msg, msg_size, "cannot read %s: %s", *m, xb_strerror(r));
+                if ((r = read_module(*m, &data, &size, err)) < 0) {
+                        /* No-op when read_module said why already: the first message wins. */
+                        (void) xb_detail_set(err, r, "cannot read %s: %s", *m, xb_strerror(r));
                         goto fail;
                 }
                 if (asprintf(&name, "%02zu-%s.ko", ++i, stem) < 0) {
@@ -323,8 +316,7 @@ int initrd_write(const char *path, const char *busybox_path, char *const *module
         return fsync_parent(path);
 
 fail_archive:
-        if (!msg[0])
-                (void) snprintf(msg, msg_size, "cannot write the initrd: %s", archive_error_string(a));
+        (void) xb_detail_set(err, r, "cannot write the initrd: %s", archive_error_string(a));
 fail:
         if (of)
                 (void) fclose(of);
@@ -332,4 +324,33 @@ fail:
                 archive_write_free(a);
         (void) unlink(tmp);
         return r;
+}
+
+/* The guest's view of the build environment, sourced by the rootfs's /bin/sh before each
+ * step: values single-quoted, so they are data to the shell. */
+int initrd_write_prologue(const char *path, char *const *env) {
+        _cleanup_free_ char *text = NULL;
+        size_t n;
+        FILE *f = open_memstream(&text, &n);
+
+        if (!f)
+                return -ENOMEM;
+        fputs("# xbuild job environment, sourced before each step\n", f);
+        STRV_FOREACH(e, env) {
+                const char *eq = strchr(*e, '=');
+                if (!eq || eq == *e)
+                        continue;
+                fprintf(f, "export %.*s='", (int) (eq - *e), *e);
+                for (const char *c = eq + 1; *c; c++) {
+                        if (*c == '\'')
+                                fputs("'\\''", f);
+                        else
+                                fputc(*c, f);
+                }
+                fputs("'\n", f);
+        }
+        fputs("cd /xbuild/src\n", f);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        return write_file_text(path, text);
 }

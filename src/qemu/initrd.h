@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/errors.h"
+
 /* The VM's initrd, made on the host without emulation: a static busybox, the kernel modules
  * that reach the root disk and the job share (every virtio, ext4 and 9p driver is a module in
  * Debian's armmp and arm64 kernels), and an /init that mounts the root disk and the share, runs
@@ -36,5 +38,9 @@ const char *initrd_init_script(void);
 /* Writes a gzip'd newc cpio to path (atomically): /init, /bin/busybox from busybox_path, the
  * modules (paths on the host; .ko, or .ko.xz/.ko.zst decompressed) as /lib/modules/NN-name.ko
  * with /lib/modules/order, and /dev/console. Timestamps are zero, so the same inputs give the
- * same bytes. Returns 0 or -errno / -XB_E_ARCHIVE (msg says why). */
-int initrd_write(const char *path, const char *busybox_path, char *const *modules, char *msg, size_t msg_size);
+ * same bytes. Returns 0 or -errno / -XB_E_ARCHIVE (err says why). */
+int initrd_write(const char *path, const char *busybox_path, char *const *modules, struct xb_detail *err);
+
+/* The job's environment for the guest (job/prologue.sh), sourced by /bin/sh before each step:
+ * values single-quoted, so they are data to the shell; then cd /xbuild/src. */
+int initrd_write_prologue(const char *path, char *const *env);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "archive/extract.h"
+#include "core/atomic-file.h"
 #include "core/errors.h"
 #include "core/fileio.h"
 #include "core/hash.h"
@@ -107,9 +108,9 @@ static void collect_line(void *userdata, const char *line) {
 }
 
 /* Runs a host tool, its output appended to the log and returned whole in *ret_text (may be
- * NULL). A failure to start or a non-zero status is an error, said in msg. */
+ * NULL). A failure to start or a non-zero status is an error, said in err. */
 static int run_tool(const struct vm_kit_req *req, char *const *argv, char *const *envp, unsigned timeout_s,
-                    char **ret_text, char *msg, size_t msg_size) {
+                    char **ret_text, struct xb_detail *err) {
         _cleanup_free_ char *text = NULL;
         size_t text_size = 0;
         struct text_sink sink = {.f = open_memstream(&text, &text_size)};
@@ -126,16 +127,14 @@ static int run_tool(const struct vm_kit_req *req, char *const *argv, char *const
         r = spawn_run(&sr, &res);
         if (fclose(sink.f) != 0)
                 r = r < 0 ? r : -ENOMEM;
-        if (r < 0) {
-                (void) snprintf(msg, msg_size, "cannot run %s: %s", argv[0], xb_strerror(r));
-                return r == -ENOENT ? -XB_E_NOT_AVAILABLE : r;
-        }
+        if (r < 0)
+                return xb_detail_set(err, r == -ENOENT ? -XB_E_NOT_AVAILABLE : r, "cannot run %s: %s", argv[0], xb_strerror(r));
         if (res.exit_code != 0 || res.signal || res.timed_out) {
                 const char *last;
                 int len;
                 spawn_result_last_line(&res, &last, &len);
-                (void) snprintf(msg, msg_size, "%s %s: %.*s (log: %s)", argv[0], spawn_result_describe(&res, how, sizeof how),
-                                len, last, strempty(req->log_path));
+                (void) xb_detail_set(err, -XB_E_NOT_AVAILABLE, "%s %s: %.*s (log: %s)", argv[0],
+                                     spawn_result_describe(&res, how, sizeof how), len, last, strempty(req->log_path));
                 spawn_result_clear(&res);
                 return -XB_E_NOT_AVAILABLE;
         }
@@ -198,10 +197,9 @@ static int apt_setup(const char *dir, const char *deb_arch, const char *mirror, 
 
 /* The one directory below DIR/lib/modules: the kernel's release. */
 static int find_kver(const char *tree, char **ret) {
-        _cleanup_free_ char *mods = path_join(tree, "lib/modules");
-        DIR *d;
+        _cleanup_free_ char *mods = path_join(tree, "lib/modules"), *found = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
-        char *found = NULL;
 
         if (!mods)
                 return -ENOMEM;
@@ -211,36 +209,32 @@ static int find_kver(const char *tree, char **ret) {
                 if (de->d_name[0] == '.')
                         continue;
                 free(found);
-                if (!(found = strdup(de->d_name))) {
-                        closedir(d);
+                if (!(found = strdup(de->d_name)))
                         return -ENOMEM;
-                }
         }
-        closedir(d);
         if (!found)
                 return -ENOENT;
-        *ret = found;
+        *ret = TAKE_PTR(found);
         return 0;
 }
 
 static int fetch_package(const struct vm_kit_req *req, const char *uris, const char *package, char **ret_path,
-                         char **ret_file, char *msg, size_t msg_size) {
+                         char **ret_file, struct xb_detail *err) {
         _cleanup_free_ char *url = NULL, *sha = NULL, *file = NULL;
+        _cleanup_(xb_detail_clear) struct xb_detail fe = {0};
         struct fetch_result fr = {0};
         int r = apt_parse_print_uris(uris, package, &url, &sha, &file);
 
-        if (r < 0) {
-                (void) snprintf(msg, msg_size, "apt gave no %s for package %s", r == -EBADMSG ? "SHA256" : "download", package);
-                return -XB_E_NOT_AVAILABLE;
-        }
+        if (r < 0)
+                return xb_detail_set(err, -XB_E_NOT_AVAILABLE, "apt gave no %s for package %s",
+                                     r == -EBADMSG ? "SHA256" : "download", package);
         struct fetch_req fq = {.url = url, .sha256 = sha, .http = req->http};
         log_debug("Fetching %s (sha256 %s)", url, sha);
-        r = fetch_to_cache(req->cache, &fq, &fr);
+        r = fetch_to_cache(req->cache, &fq, &fr, &fe);
         if (r < 0) {
-                (void) snprintf(msg, msg_size, "cannot download %s: %s%s%s", url, xb_strerror(r), fr.http.msg[0] ? ": " : "",
-                                fr.http.msg);
                 fetch_result_clear(&fr);
-                return r;
+                return xb_detail_set(err, r, "cannot download %s: %s%s%s", url, xb_strerror(r), fe.msg ? ": " : "",
+                                     strempty(fe.msg));
         }
         *ret_path = TAKE_PTR(fr.path);
         if (ret_file)
@@ -270,68 +264,63 @@ static int kit_load(const char *dir, struct vm_kit *ret) {
 }
 
 static int build_kit(const struct vm_kit_req *req, const struct vm_arch *va, const char *mirror, const char *suite,
-                     const char *keyring, const char *partial, char *msg, size_t msg_size) {
+                     const char *keyring, const char *partial, struct xb_detail *err) {
         _cleanup_free_ char *aptdir = NULL, *aptname = NULL, *conf = NULL, *deps = NULL, *kpkg = NULL, *uris = NULL,
                             *kdeb = NULL, *kfile = NULL, *bdeb = NULL, *ktree = NULL, *btree = NULL, *kver = NULL;
         _cleanup_strv_free_ char **env = NULL, **modules = NULL;
         extern char **environ;
         struct extract_result er = {0};
         struct extract_opts eo = {0};
+        _cleanup_(xb_detail_clear) struct xb_detail xe = {0};
         int r;
 
         if (asprintf(&aptname, "apt-%s-%s", va->deb_arch, suite) < 0 || !(aptdir = cache_sub(req->cache, "vm", aptname)))
                 return -ENOMEM;
         if ((r = apt_setup(aptdir, va->deb_arch, mirror, suite, req->rf && req->rf->provider == ROOTFS_DEBOOTSTRAP ? req->rf->components : NULL,
-                           keyring, &conf)) < 0) {
-                (void) snprintf(msg, msg_size, "cannot set up apt in %s: %s", aptdir, xb_strerror(r));
-                return r;
-        }
+                           keyring, &conf)) < 0)
+                return xb_detail_set(err, r, "cannot set up apt in %s: %s", aptdir, xb_strerror(r));
         if (!(env = strv_copy(environ)) || (r = strv_env_set(&env, "APT_CONFIG", conf)) < 0 ||
             (r = strv_env_set(&env, "DEBIAN_FRONTEND", "noninteractive")) < 0)
                 return -ENOMEM;
 
         log_info("Resolving the %s kernel and busybox-static from %s %s", va->deb_arch, mirror, suite);
         char *update[] = {(char *) "apt-get", (char *) "-q", (char *) "update", NULL};
-        if ((r = run_tool(req, update, env, 600, NULL, msg, msg_size)) < 0)
+        if ((r = run_tool(req, update, env, 600, NULL, err)) < 0)
                 return r;
         char *depends[] = {(char *) "apt-cache", (char *) "depends", (char *) "--no-recommends", (char *) "--no-suggests",
                            (char *) va->kernel_meta, NULL};
-        if ((r = run_tool(req, depends, env, 120, &deps, msg, msg_size)) < 0)
+        if ((r = run_tool(req, depends, env, 120, &deps, err)) < 0)
                 return r;
-        if (apt_parse_depends(deps, "linux-image-", &kpkg) < 0) {
-                (void) snprintf(msg, msg_size, "%s in %s %s depends on no linux-image package", va->kernel_meta, mirror, suite);
-                return -XB_E_NOT_AVAILABLE;
-        }
+        if (apt_parse_depends(deps, "linux-image-", &kpkg) < 0)
+                return xb_detail_set(err, -XB_E_NOT_AVAILABLE, "%s in %s %s depends on no linux-image package", va->kernel_meta,
+                                     mirror, suite);
         char *download[] = {(char *) "apt-get", (char *) "download", (char *) "--print-uris", kpkg, (char *) "busybox-static", NULL};
-        if ((r = run_tool(req, download, env, 120, &uris, msg, msg_size)) < 0)
+        if ((r = run_tool(req, download, env, 120, &uris, err)) < 0)
                 return r;
-        if ((r = fetch_package(req, uris, kpkg, &kdeb, &kfile, msg, msg_size)) < 0 ||
-            (r = fetch_package(req, uris, "busybox-static", &bdeb, NULL, msg, msg_size)) < 0)
+        if ((r = fetch_package(req, uris, kpkg, &kdeb, &kfile, err)) < 0 ||
+            (r = fetch_package(req, uris, "busybox-static", &bdeb, NULL, err)) < 0)
                 return r;
 
         /* Kernel and modules, busybox: unpacked without running anything from them. */
         if (!(ktree = path_join(partial, "k")) || !(btree = path_join(partial, "bb")))
                 return -ENOMEM;
-        if ((r = archive_extract_deb(kdeb, ktree, &eo, &er)) < 0 ||
-            (r = archive_extract_deb(bdeb, btree, &eo, &er)) < 0) {
-                (void) snprintf(msg, msg_size, "cannot unpack %s: %s", er.entry[0] ? er.entry : "a package", er.msg[0] ? er.msg : xb_strerror(r));
-                return r;
-        }
-        if ((r = find_kver(ktree, &kver)) < 0) {
-                (void) snprintf(msg, msg_size, "%s holds no lib/modules/VERSION", kpkg);
-                return -XB_E_NOT_AVAILABLE;
-        }
+        if ((r = archive_extract_deb(kdeb, ktree, &eo, &er, &xe)) < 0 ||
+            (r = archive_extract_deb(bdeb, btree, &eo, &er, &xe)) < 0)
+                return xb_detail_set(err, r, "cannot unpack %s: %s", er.entry[0] ? er.entry : "a package",
+                                     xb_detail_text(&xe, r));
+        if ((r = find_kver(ktree, &kver)) < 0)
+                return xb_detail_set(err, -XB_E_NOT_AVAILABLE, "%s holds no lib/modules/VERSION", kpkg);
         /* Debian ships no modules.dep: the host's depmod makes it for the foreign tree, and
          * the host's modprobe resolves each wanted module's dependencies (softdeps too) in
          * load order, all without emulation. */
         char *depmod[] = {(char *) "depmod", (char *) "-b", ktree, kver, NULL};
-        if ((r = run_tool(req, depmod, NULL, 300, NULL, msg, msg_size)) < 0)
+        if ((r = run_tool(req, depmod, NULL, 300, NULL, err)) < 0)
                 return r;
         for (const char *const *m = initrd_wanted_modules; *m; m++) {
                 _cleanup_free_ char *out = NULL;
                 char *show[] = {(char *) "modprobe", (char *) "-d", ktree, (char *) "-S", kver, (char *) "--show-depends",
                                 (char *) *m, NULL};
-                if ((r = run_tool(req, show, NULL, 60, &out, msg, msg_size)) < 0)
+                if ((r = run_tool(req, show, NULL, 60, &out, err)) < 0)
                         return r;
                 if ((r = initrd_parse_show_depends(out, &modules)) < 0)
                         return r;
@@ -346,12 +335,11 @@ static int build_kit(const struct vm_kit_req *req, const struct vm_arch *va, con
             asprintf(&config, "%s/boot/config-%s", ktree, kver) < 0 || asprintf(&kvtext, "%s\n", kver) < 0 ||
             asprintf(&pktext, "%s\n", kfile) < 0)
                 return -ENOMEM;
-        if ((r = initrd_write(initrd, busybox, modules, msg, msg_size)) < 0)
+        if ((r = initrd_write(initrd, busybox, modules, err)) < 0)
                 return r;
         if (rename(vmlinuz, kdst) < 0 || rename(busybox, bbdst) < 0) {
                 r = -errno;
-                (void) snprintf(msg, msg_size, "%s has no kernel image boot/vmlinuz-%s: %m", kpkg, kver);
-                return r;
+                return xb_detail_set(err, r, "%s has no kernel image boot/vmlinuz-%s: %s", kpkg, kver, xb_strerror(r));
         }
         (void) rename(config, cdst);
         if ((r = write_file_text(kvf, kvtext)) < 0 || (r = write_file_text(pkf, pktext)) < 0)
@@ -362,7 +350,7 @@ static int build_kit(const struct vm_kit_req *req, const struct vm_arch *va, con
         return 0;
 }
 
-int vm_kit_prepare(const struct vm_kit_req *req, struct vm_kit *ret, bool *ret_created, char *msg, size_t msg_size) {
+int vm_kit_prepare(const struct vm_kit_req *req, struct vm_kit *ret, bool *ret_created, struct xb_detail *err) {
         const struct vm_arch *va = vm_arch(req->arch);
         const struct rootfs_def *rf = req->rf;
         bool debian = rf && rf->provider == ROOTFS_DEBOOTSTRAP;
@@ -373,15 +361,13 @@ int vm_kit_prepare(const struct vm_kit_req *req, struct vm_kit *ret, bool *ret_c
         char hex[SHA256_HEX_LEN + 1];
         int r;
 
-        msg[0] = 0;
         if (!va)
                 return -EINVAL;
         if (debian && rf->mirror)
                 mirror = strdup(rf->mirror);
-        else if (apt_sources_find_mirror("/etc/apt", suite, &mirror) < 0) {
-                (void) snprintf(msg, msg_size, "no Debian mirror for '%s' in the host's apt sources (/etc/apt/sources.list*)", suite);
-                return -XB_E_NOT_AVAILABLE;
-        }
+        else if (apt_sources_find_mirror("/etc/apt", suite, &mirror) < 0)
+                return xb_detail_set(err, -XB_E_NOT_AVAILABLE,
+                                     "no Debian mirror for '%s' in the host's apt sources (/etc/apt/sources.list*)", suite);
         if (!mirror)
                 return -ENOMEM;
         /* The init and the module list are part of what a kit is: a new xbuild remakes it. */
@@ -409,26 +395,58 @@ int vm_kit_prepare(const struct vm_kit_req *req, struct vm_kit *ret, bool *ret_c
                         *ret_created = false;
                 return kit_load(dir, ret);
         }
-        if (access(keyring, R_OK) < 0) {
-                (void) snprintf(msg, msg_size, "keyring %s is missing: apt-get install debian-archive-keyring", keyring);
-                return -XB_E_NOT_AVAILABLE;
-        }
+        if (access(keyring, R_OK) < 0)
+                return xb_detail_set(err, -XB_E_NOT_AVAILABLE, "keyring %s is missing: apt-get install debian-archive-keyring",
+                                     keyring);
         if (asprintf(&partial, "%s.partial-%d", dir, (int) getpid()) < 0)
                 return -ENOMEM;
         (void) rm_rf(partial);
         if ((r = mkdir_p(partial, 0755)) < 0)
                 return r;
-        r = build_kit(req, va, mirror, suite, keyring, partial, msg, msg_size);
+        r = build_kit(req, va, mirror, suite, keyring, partial, err);
         if (r >= 0 && rename(partial, dir) < 0)
                 r = -errno;
         if (r < 0) {
                 (void) rm_rf(partial);
-                if (!msg[0])
-                        (void) snprintf(msg, msg_size, "%s", xb_strerror(r));
                 return r;
         }
         (void) fsync_parent(dir);
         if (ret_created)
                 *ret_created = true;
         return kit_load(dir, ret);
+}
+
+void vm_boot_clear(struct vm_boot *b) {
+        vm_kit_clear(&b->kit);
+        free(b->kernel);
+        free(b->initrd);
+        *b = (struct vm_boot){0};
+}
+
+int vm_boot_prepare(const struct vm_kit_req *req, const char *kernel, const char *initrd, const char *scratch_dir,
+                    struct vm_boot *ret, struct xb_detail *err) {
+        _cleanup_(xb_detail_clear) struct xb_detail e = {0};
+        int r;
+
+        if (kernel && initrd)
+                return (ret->kernel = strdup(kernel)) && (ret->initrd = strdup(initrd)) ? 0 : -ENOMEM;
+        r = vm_kit_prepare(req, &ret->kit, &ret->kit_created, &e);
+        if (r < 0)
+                return xb_detail_set(err, r == -XB_E_CHECKSUM || r == -XB_E_FETCH || r == -XB_E_HTTP_STATUS ? -XB_E_NOT_AVAILABLE : r,
+                                     "Failed to prepare the %s VM kernel: %s", arch_to_string(req->arch),
+                                     xb_detail_text(&e, r));
+        if (kernel) {
+                /* A user kernel with its drivers built in: an initrd without modules. */
+                _cleanup_free_ char *own = path_join(scratch_dir, "initrd-nomodules.img");
+                if (!own)
+                        return -ENOMEM;
+                if ((r = initrd_write(own, ret->kit.busybox, NULL, &e)) < 0)
+                        return xb_detail_set(err, r, "Failed to make an initrd for %s: %s", kernel, xb_detail_text(&e, r));
+                ret->kernel = strdup(kernel);
+                ret->initrd = TAKE_PTR(own);
+        } else {
+                ret->kernel = strdup(ret->kit.kernel);
+                ret->initrd = strdup(initrd ? initrd : ret->kit.initrd);
+        }
+        return ret->kernel && ret->initrd ? 0 : -ENOMEM;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include "core/errors.h"
+
 #include <stdbool.h>
 
 #include "fetch/cache.h"
@@ -43,8 +45,20 @@ struct vm_kit_req {
 };
 
 /* Returns 0, or -XB_E_NOT_AVAILABLE (a host tool, the mirror or a package is missing), the
- * fetch layer's errors, -errno; msg says why in one line. *ret_created: made by this call. */
-int vm_kit_prepare(const struct vm_kit_req *req, struct vm_kit *ret, bool *ret_created, char *msg, size_t msg_size);
+ * fetch layer's errors, -errno; err says why in one line. *ret_created: made by this call. */
+int vm_kit_prepare(const struct vm_kit_req *req, struct vm_kit *ret, bool *ret_created, struct xb_detail *err);
+
+/* What a VM boots: the kit's kernel and initrd, or the user's (--kernel and --initrd); a user
+ * kernel alone gets an initrd without modules, written to scratch_dir. The kit is prepared
+ * only when needed. Errors: vm_kit_prepare's, a download's as -XB_E_NOT_AVAILABLE. */
+struct vm_boot {
+        char *kernel, *initrd;
+        struct vm_kit kit;     /* empty when the user gave both */
+        bool kit_created;      /* made by this call */
+};
+void vm_boot_clear(struct vm_boot *b);
+int vm_boot_prepare(const struct vm_kit_req *req, const char *kernel, const char *initrd, const char *scratch_dir,
+                    struct vm_boot *ret, struct xb_detail *err);
 
 /* Parsers of apt's output, exposed for tests.
  * 'apt-cache depends PKG': the first "Depends: NAME" whose NAME starts with prefix. */

@@ -5,11 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 
 #include "core/log.h"
 #include "core/spawn.h"
 #include "core/strv.h"
 #include "core/units.h"
+#include "core/fileio.h"
+#include "core/path.h"
+#include "initrd.h"
 #include "vm-run.h"
 
 /* After the guest said its last word (job-end, a panic): time for QEMU to exit by itself. */
@@ -236,7 +241,8 @@ int vm_run_job(const struct vm_config *c, const struct vm_watch *w, const struct
         s.deadline = s.started + (long long) w->boot_timeout_s * 1000;
         struct spawn_req req = {.argv = argv, .envp = env, .stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE,
                                 .log_path = w->console_log, .flags = SPAWN_NEW_PGRP, .on_line = on_console_line,
-                                .userdata = &s, .deadline_ms = &s.deadline};
+                                .userdata = &s, .deadline_ms = &s.deadline, .on_tick = w->on_tick,
+                                .tick_userdata = w->tick_userdata};
         if (log_get_max_level() >= LOG_LEVEL_DEBUG) {
                 _cleanup_free_ char *line = strv_join(argv, " ");
                 log_debug("QEMU: %s", strempty(line));
@@ -283,4 +289,61 @@ int vm_run_interactive(const struct vm_config *c) {
         r = res.signal ? 128 + res.signal : res.exit_code;
         spawn_result_clear(&res);
         return r;
+}
+
+char *vm_outcome_describe(const struct vm_outcome *o, const struct vm_watch *w) {
+        char *s = NULL;
+        int r;
+
+        switch (o->end) {
+        case VM_END_STEP_TIMEOUT:
+                r = asprintf(&s, "Step %u timed out after %u s: the VM was stopped", o->step, w->step_timeout_s);
+                break;
+        case VM_END_INTERRUPTED:
+                r = asprintf(&s, "Interrupted");
+                break;
+        case VM_END_BOOT_TIMEOUT:
+                r = asprintf(&s, "The VM did not start the job within %u s (boot watchdog): QEMU was stopped",
+                             w->boot_timeout_s);
+                break;
+        case VM_END_PANIC:
+                if (o->step)
+                        r = asprintf(&s, "The guest kernel panicked during step %u: %s", o->step, o->detail);
+                else
+                        r = asprintf(&s, "The guest kernel panicked: %s", o->detail);
+                break;
+        case VM_END_INIT_ERROR:
+                r = asprintf(&s, "The VM could not start the job: %s", o->detail);
+                break;
+        default:
+                r = asprintf(&s, "%s%s%s", vm_end_to_string(o->end), o->detail[0] ? ": " : "", o->detail);
+                break;
+        }
+        return r < 0 ? NULL : s;
+}
+
+int vm_share_prepare(const char *share, char *const *env, char ret_nonce[17], struct xb_detail *err) {
+        _cleanup_free_ char *out = path_join(share, "out"), *job = path_join(share, "job"), *prologue = NULL;
+        unsigned char rnd[8];
+        int r;
+
+        if (!out || !job || !(prologue = path_join(job, "prologue.sh")))
+                return -ENOMEM;
+        if (mkdir(out, 0755) < 0 || mkdir(job, 0755) < 0)
+                return r = -errno, xb_detail_set(err, r, "Failed to prepare the job share %s: %s", share, xb_strerror(r));
+        if ((r = initrd_write_prologue(prologue, env)) < 0)
+                return xb_detail_set(err, r, "Failed to write '%s': %s", prologue, xb_strerror(r));
+        if (getrandom(rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
+                return r = -errno, xb_detail_set(err, r, "Failed to make a nonce: %s", xb_strerror(r));
+        for (size_t i = 0; i < sizeof rnd; i++)
+                (void) snprintf(ret_nonce + 2 * i, 3, "%02x", rnd[i]);
+        return 0;
+}
+
+int vm_share_step_status(const char *share, unsigned step, int fallback) {
+        _cleanup_free_ char *name = NULL, *path = NULL, *text = NULL;
+        if (asprintf(&name, "job/status-%02u", step) >= 0 && (path = path_join(share, name)) &&
+            read_full_file(path, 64, &text, NULL) >= 0)
+                return (int) strtol(text, NULL, 10);
+        return fallback;
 }

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/errors.h"
 #include "kit.h"
 
 /* One QEMU process: a -M virt machine booting the kit's kernel and initrd, the root disk
@@ -55,6 +56,8 @@ struct vm_watch {
         unsigned boot_timeout_s; /* QEMU start to job-start */
         unsigned step_timeout_s; /* each step; 0: none */
         const char *console_log; /* every console line, appended */
+        void (*on_tick)(void *userdata); /* optional: at least once a second while QEMU runs */
+        void *tick_userdata;
 };
 
 struct vm_outcome {
@@ -73,6 +76,16 @@ void vm_outcome_clear(struct vm_outcome *o);
  * started. */
 int vm_run_job(const struct vm_config *c, const struct vm_watch *w, const struct vm_job_hooks *hooks,
                struct vm_outcome *out);
+
+/* The job share (/xbuild in the guest) beside the source and steps already there: out/,
+ * job/prologue.sh with env; a fresh nonce for the console markers. */
+int vm_share_prepare(const char *share, char *const *env, char ret_nonce[17], struct xb_detail *err);
+/* The status the guest recorded for a step in the share (the console is only a pipe), or
+ * fallback. */
+int vm_share_step_status(const char *share, unsigned step, int fallback);
+
+/* Why the VM ended without reaching the job's end, in one line (malloc'd; NULL: OOM). */
+char *vm_outcome_describe(const struct vm_outcome *o, const struct vm_watch *w);
 
 /* Interactive: the console on our terminal until the guest powers off. Returns QEMU's exit
  * status, or -errno. */

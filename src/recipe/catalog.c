@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <limits.h>
@@ -105,9 +106,9 @@ static int cmp_str(const void *a, const void *b) {
 int catalog_list(const struct catalog *c, enum catalog_kind k, char ***ret) {
         _cleanup_free_ char *dir = catalog_dir(c, k);
         _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
-        DIR *d;
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
-        int r = 0;
+        int r;
 
         if (!dir || !l)
                 return -ENOMEM;
@@ -124,11 +125,8 @@ int catalog_list(const struct catalog *c, enum catalog_kind k, char ***ret) {
                         continue;
                 r = strv_consume(&l, strndup(de->d_name, stem));
                 if (r < 0)
-                        break;
+                        return r;
         }
-        (void) closedir(d);
-        if (r < 0)
-                return r;
         qsort(l, strv_length(l), sizeof(char *), cmp_str);
         *ret = TAKE_PTR(l);
         return 0;
@@ -204,12 +202,18 @@ static int ref_path(const struct catalog *c, enum catalog_kind k, const char *na
         return r;
 }
 
-static int check_rootfs(const struct catalog *c, const struct recipe *rc, const char *name,
-                        struct ypos pos, struct xb_diag *d) {
+/* Loads the rootfs definition named by the recipe at pos into the bundle (once per name) and
+ * checks it has every architecture the recipe lists. */
+static int bundle_add_rootfs(const struct catalog *c, struct recipe_bundle *b, const char *name,
+                             struct ypos pos, struct xb_diag *d) {
+        const struct recipe *rc = b->recipe;
         _cleanup_(rootfs_def_freep) struct rootfs_def *rf = NULL;
         _cleanup_free_ char *p = NULL;
         int r;
 
+        if (recipe_bundle_rootfs(b, name))
+                return 0;
+        assert(b->n_rootfs < ELEMENTSOF(b->rootfs));
         if ((r = ref_path(c, CATALOG_ROOTFS, name, rc, pos, &p, d)) < 0)
                 return r;
         if ((r = rootfs_def_load(p, &rf, d)) < 0)
@@ -223,58 +227,93 @@ static int check_rootfs(const struct catalog *c, const struct recipe *rc, const 
                                          rf->n_arches > 1 ? arch_to_string(rf->arches[1]) : "",
                                          rf->n_arches > 2 ? ", " : "",
                                          rf->n_arches > 2 ? arch_to_string(rf->arches[2]) : "");
+        if (!(b->rootfs_names[b->n_rootfs] = strdup(name)))
+                return -ENOMEM;
+        b->rootfs[b->n_rootfs++] = TAKE_PTR(rf);
         return 0;
 }
 
-int catalog_load_recipe(const struct catalog *c, const char *arg, struct recipe **ret,
+struct recipe_bundle *recipe_bundle_free(struct recipe_bundle *b) {
+        if (!b)
+                return NULL;
+        recipe_free(b->recipe);
+        toolchain_free(b->toolchain);
+        kconfig_profile_free(b->kconfig);
+        for (size_t i = 0; i < b->n_rootfs; i++) {
+                rootfs_def_free(b->rootfs[i]);
+                free(b->rootfs_names[i]);
+        }
+        free(b);
+        return NULL;
+}
+
+const struct rootfs_def *recipe_bundle_rootfs(const struct recipe_bundle *b, const char *name) {
+        for (size_t i = 0; b && name && i < b->n_rootfs; i++)
+                if (streq(b->rootfs_names[i], name))
+                        return b->rootfs[i];
+        return NULL;
+}
+
+int catalog_load_bundle(const struct catalog *c, const char *arg, struct recipe_bundle **ret,
                         struct xb_diag *reterr) {
-        _cleanup_(recipe_freep) struct recipe *rc = NULL;
+        _cleanup_(recipe_bundle_freep) struct recipe_bundle *b = calloc(1, sizeof *b);
         _cleanup_free_ char *path = NULL;
         struct xb_diag d = {0};
         int r;
 
+        if (!b)
+                return -ENOMEM;
         r = catalog_find(c, CATALOG_RECIPE, arg, &path, &d);
         if (r < 0)
                 goto fail;
-        r = recipe_load(path, &rc, &d);
+        r = recipe_load(path, &b->recipe, &d);
         if (r < 0)
                 goto fail;
+        const struct recipe *rc = b->recipe;
         if (!is_path_arg(arg) && !streq(rc->name, arg)) {
                 r = ref_error(&d, rc, rc->name_pos, "recipe file %s.yaml must be named '%s', not '%s'",
                               arg, arg, rc->name);
                 goto fail;
         }
         if (rc->toolchain) {
-                _cleanup_(toolchain_freep) struct toolchain *t = NULL;
                 _cleanup_free_ char *p = NULL;
                 if ((r = ref_path(c, CATALOG_TOOLCHAIN, rc->toolchain, rc, rc->toolchain_pos, &p, &d)) < 0 ||
-                    (r = toolchain_load(p, &t, &d)) < 0)
+                    (r = toolchain_load(p, &b->toolchain, &d)) < 0)
                         goto fail;
                 for (size_t i = 0; i < rc->n_arches; i++)
-                        if (!t->arches[rc->arches[i]].set) {
+                        if (!b->toolchain->arches[rc->arches[i]].set) {
                                 r = ref_error(&d, rc, rc->toolchain_pos,
                                               "toolchain '%s' does not target %s",
                                               rc->toolchain, arch_to_string(rc->arches[i]));
                                 goto fail;
                         }
         }
-        if ((r = check_rootfs(c, rc, rc->rootfs, rc->rootfs_pos, &d)) < 0)
+        if ((r = bundle_add_rootfs(c, b, rc->rootfs, rc->rootfs_pos, &d)) < 0)
                 goto fail;
         for (size_t s = 0; s < _XB_STRATEGY_MAX; s++)
                 if (rc->strategies[s].rootfs &&
-                    (r = check_rootfs(c, rc, rc->strategies[s].rootfs, rc->strategies[s].rootfs_pos, &d)) < 0)
+                    (r = bundle_add_rootfs(c, b, rc->strategies[s].rootfs, rc->strategies[s].rootfs_pos, &d)) < 0)
                         goto fail;
         if (rc->kconfig) {
-                _cleanup_(kconfig_profile_freep) struct kconfig_profile *k = NULL;
                 _cleanup_free_ char *p = NULL;
                 if ((r = ref_path(c, CATALOG_KCONFIG, rc->kconfig, rc, rc->kconfig_pos, &p, &d)) < 0 ||
-                    (r = kconfig_profile_load(p, &k, &d)) < 0)
+                    (r = kconfig_profile_load(p, &b->kconfig, &d)) < 0)
                         goto fail;
         }
-        *ret = TAKE_PTR(rc);
+        *ret = TAKE_PTR(b);
         return 0;
 fail:
         if (r != -ENOMEM && reterr)
                 *reterr = d;
         return r;
+}
+
+int catalog_load_recipe(const struct catalog *c, const char *arg, struct recipe **ret,
+                        struct xb_diag *reterr) {
+        _cleanup_(recipe_bundle_freep) struct recipe_bundle *b = NULL;
+        int r = catalog_load_bundle(c, arg, &b, reterr);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(b->recipe);
+        return 0;
 }

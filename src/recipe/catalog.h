@@ -39,7 +39,26 @@ int catalog_list(const struct catalog *c, enum catalog_kind k, char ***ret);
 int catalog_find(const struct catalog *c, enum catalog_kind k, const char *arg, char **ret_path,
                  struct xb_diag *reterr);
 
-/* Loads a recipe by name or path and checks what it refers to: the toolchain, rootfs (top
+/* A recipe with everything it refers to, loaded once and shared by the plan and the build. */
+struct recipe_bundle {
+        struct recipe *recipe;
+        struct toolchain *toolchain;     /* NULL: the recipe names none */
+        struct kconfig_profile *kconfig; /* NULL: none */
+        struct rootfs_def *rootfs[1 + _XB_STRATEGY_MAX]; /* the top level's, then each strategy's, */
+        char *rootfs_names[1 + _XB_STRATEGY_MAX];        /* each name once, as the recipe wrote it */
+        size_t n_rootfs;
+};
+struct recipe_bundle *recipe_bundle_free(struct recipe_bundle *b);
+DEFINE_FREEP(struct recipe_bundle, recipe_bundle_free)
+/* The definition the recipe names so (NULL: it names no rootfs of that name). */
+const struct rootfs_def *recipe_bundle_rootfs(const struct recipe_bundle *b, const char *name);
+
+/* Loads a recipe by name or path with what it refers to: the toolchain, rootfs (top level and
+ * per strategy) and kconfig profile must exist, load cleanly and support the recipe's
+ * architectures. A recipe found by name must carry that name. */
+int catalog_load_bundle(const struct catalog *c, const char *arg, struct recipe_bundle **ret,
+                        struct xb_diag *reterr);
+/* The same checks, keeping only the recipe. Loads a recipe by name or path and checks what it refers to: the toolchain, rootfs (top
  * level and per strategy) and kconfig profile must exist, load cleanly and support the
  * recipe's architectures. A recipe found by name must carry that name. */
 int catalog_load_recipe(const struct catalog *c, const char *arg, struct recipe **ret,

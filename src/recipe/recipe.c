@@ -11,6 +11,7 @@
 #include "core/strv.h"
 #include "expand.h"
 #include "core/units.h"
+#include "core/url.h"
 #include "recipe.h"
 #include "schema-util.h"
 #include "ydecode.h"
@@ -139,8 +140,12 @@ static int parse_source(const struct ynode *n, const char *dir, struct recipe_so
                 r = yd_string(kind_node, "source.git", &src->url, d);
                 if (r < 0)
                         return r;
-                /* A leading '-' would be read as an option by any tool the URL reaches. */
-                if (src->url[0] == '-' ||
+                /* A leading '-' (of the URL, its user or its host) would be read as an option by
+                 * any tool the URL reaches. */
+                if (url_git_smuggles_option(src->url))
+                        return yd_error(d, kind_node, "'source.git' must not start with '-' nor have a user or host "
+                                                      "starting with '-' (it would be read as an option)");
+                if (
                     !(url_has_scheme(src->url, git_schemes) || src->url[0] == '/' ||
                       (strchr(src->url, '@') && strchr(src->url, ':'))))
                         return yd_error(d, kind_node,

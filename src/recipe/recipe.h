@@ -7,7 +7,7 @@
 #include "arch.h"
 #include "core/diag.h"
 #include "core/macro.h"
-#include "strategy/strategy-name.h"
+#include "strategy-name.h"
 
 /* An engine recipe: what to build. Strategies decide where. The schema is documented in
  * docs/recipe-reference.md; every rule there is enforced by recipe_parse(). */

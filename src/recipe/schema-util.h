@@ -3,7 +3,7 @@
 
 #include "arch.h"
 #include "core/diag.h"
-#include "strategy/strategy-name.h"
+#include "strategy-name.h"
 #include "ydoc.h"
 
 /* Validators shared by the recipe, rootfs, toolchain and kconfig schemas. Same contract as

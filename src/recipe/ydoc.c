@@ -112,6 +112,12 @@ static int check_encoding(const char *data, size_t size, struct xb_diag *d) {
                 if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
                     (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
                         goto bad;
+                /* libyaml would skip one at the start of any line; YAML allows it only at the
+                 * start of the stream (where the caller has dropped it already). */
+                if (cp == 0xFEFF) {
+                        diag_set(d, c.line, c.col, "a byte-order mark (U+FEFF) is allowed only at the start of the file");
+                        return -XB_E_RECIPE_ENCODING;
+                }
                 c.col++;
                 i += need + 1;
                 continue;
@@ -437,6 +443,10 @@ int ydoc_parse(const char *data, size_t size, struct ynode **ret, struct xb_diag
                 r = -XB_E_RECIPE_TOO_LARGE;
                 goto finish_noparser;
         }
+        /* A UTF-8 byte-order mark may open the stream (YAML 1.2, 5.2); positions count from
+         * the character after it. Passed to libyaml it would undo the column of a "---". */
+        if (size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+                data += 3, size -= 3;
         r = check_encoding(data, size, &d);
         if (r < 0)
                 goto finish_noparser;

@@ -154,8 +154,8 @@ static int try_file(const char *path, int deb822, const char *suite, char **ret)
 int apt_sources_find_mirror(const char *etc_apt, const char *suite, char **ret) {
         _cleanup_free_ char *main_list = path_join(etc_apt, "sources.list"), *dir = path_join(etc_apt, "sources.list.d");
         _cleanup_strv_free_ char **names = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
-        DIR *d;
 
         if (!main_list || !dir)
                 return -ENOMEM;
@@ -165,11 +165,8 @@ int apt_sources_find_mirror(const char *etc_apt, const char *suite, char **ret) 
         if (!d)
                 return -ENOENT;
         while ((de = readdir(d)))
-                if (de->d_name[0] != '.' && strv_extend(&names, de->d_name) < 0) {
-                        closedir(d);
+                if (de->d_name[0] != '.' && strv_extend(&names, de->d_name) < 0)
                         return -ENOMEM;
-                }
-        closedir(d);
         if (names)
                 qsort(names, strv_length(names), sizeof(char *), cmp_str);
         STRV_FOREACH(n, names) {

@@ -52,7 +52,8 @@ bool rootfs_is_prepared(const struct cache *c, const struct rootfs_def *rf, enum
         return rootfs_entry_dir(c, rf, a, &dir) >= 0 && (marker = path_join(dir, ROOTFS_MARKER)) && path_exists(marker);
 }
 
-static int run_logged(struct rootfs_prep *p, char *const *argv, unsigned timeout_s, const char *what) {
+static int run_logged(struct rootfs_prep *p, char *const *argv, unsigned timeout_s, const char *what,
+                      struct xb_detail *err) {
         struct spawn_req req = {.argv = argv, .stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE,
                                 .log_path = p->log_path, .echo = p->echo, .log_prefix = "  ",
                                 .timeout_ms = timeout_s * 1000U, .flags = SPAWN_NEW_PGRP};
@@ -60,17 +61,15 @@ static int run_logged(struct rootfs_prep *p, char *const *argv, unsigned timeout
         char how[128];
         int r = spawn_run(&req, &res);
 
-        if (r < 0) {
-                (void) snprintf(p->msg, sizeof p->msg, "cannot run %s: %s", what, xb_strerror(r));
-                return r == -ENOENT ? -XB_E_NOT_AVAILABLE : r;
-        }
+        if (r < 0)
+                return xb_detail_set(err, r == -ENOENT ? -XB_E_NOT_AVAILABLE : r, "cannot run %s: %s", what, xb_strerror(r));
         if (res.exit_code != 0 || res.signal || res.timed_out) {
                 const char *last;
                 int len;
                 spawn_result_last_line(&res, &last, &len);
-                (void) snprintf(p->msg, sizeof p->msg, "%s %s: %.*s%s%s", what,
-                                spawn_result_describe(&res, how, sizeof how), len, last,
-                                p->log_path ? "; full log: " : "", p->log_path ? p->log_path : "");
+                (void) xb_detail_set(err, -XB_E_NOT_AVAILABLE, "%s %s: %.*s%s%s", what,
+                                     spawn_result_describe(&res, how, sizeof how), len, last,
+                                     p->log_path ? "; full log: " : "", p->log_path ? p->log_path : "");
                 spawn_result_clear(&res);
                 return -XB_E_NOT_AVAILABLE;
         }
@@ -80,25 +79,22 @@ static int run_logged(struct rootfs_prep *p, char *const *argv, unsigned timeout
 
 /* Debootstrap writes proc/sys mounts into the target: it runs in a private mount namespace
  * (xbuild __session --private-mounts) so none of them can outlive it on the host. */
-static int make_debootstrap(const struct rootfs_def *rf, enum xb_arch a, const char *tree, struct rootfs_prep *p) {
+static int make_debootstrap(const struct rootfs_def *rf, enum xb_arch a, const char *tree, struct rootfs_prep *p,
+                            struct xb_detail *err) {
         _cleanup_strv_free_ char **argv = NULL;
         _cleanup_free_ char *exe = NULL, *mirror = NULL, *comps = NULL, *incl = NULL;
         int r;
 
         if (rf->mirror)
                 mirror = strdup(rf->mirror);
-        else if ((r = apt_sources_find_mirror("/etc/apt", rf->suite, &mirror)) < 0) {
-                (void) snprintf(p->msg, sizeof p->msg,
-                                "no Debian mirror for '%s' in the host's apt sources (/etc/apt/sources.list*); set debootstrap.mirror in %s",
-                                rf->suite, rf->path);
-                return -XB_E_NOT_AVAILABLE;
-        }
+        else if ((r = apt_sources_find_mirror("/etc/apt", rf->suite, &mirror)) < 0)
+                return xb_detail_set(err, -XB_E_NOT_AVAILABLE,
+                                     "no Debian mirror for '%s' in the host's apt sources (/etc/apt/sources.list*); set debootstrap.mirror in %s",
+                                     rf->suite, rf->path);
         if (!mirror)
                 return -ENOMEM;
-        if ((r = session_helper_path(&exe)) < 0) {
-                (void) snprintf(p->msg, sizeof p->msg, "the session helper xbuild-session is missing: %s", xb_strerror(r));
-                return r;
-        }
+        if ((r = session_helper_path(&exe)) < 0)
+                return xb_detail_set(err, r, "the session helper xbuild-session is missing: %s", xb_strerror(r));
         {
                 FILE *f = NULL;
                 size_t n;
@@ -126,36 +122,35 @@ static int make_debootstrap(const struct rootfs_def *rf, enum xb_arch a, const c
         if ((r = strv_extend(&argv, rf->suite)) < 0 || (r = strv_extend(&argv, tree)) < 0 ||
             (r = strv_extend(&argv, mirror)) < 0)
                 return r;
-        if (rf->keyring && access(rf->keyring, R_OK) < 0) {
-                (void) snprintf(p->msg, sizeof p->msg, "keyring %s is missing: apt-get install debian-archive-keyring",
-                                rf->keyring);
-                return -XB_E_NOT_AVAILABLE;
-        }
-        return run_logged(p, argv, 3600, "debootstrap");
+        if (rf->keyring && access(rf->keyring, R_OK) < 0)
+                return xb_detail_set(err, -XB_E_NOT_AVAILABLE, "keyring %s is missing: apt-get install debian-archive-keyring",
+                                     rf->keyring);
+        return run_logged(p, argv, 3600, "debootstrap", err);
 }
 
-static int make_tarball(const struct rootfs_def *rf, enum xb_arch a, const char *tree, struct rootfs_prep *p) {
+static int make_tarball(const struct rootfs_def *rf, enum xb_arch a, const char *tree, struct rootfs_prep *p,
+                        struct xb_detail *err) {
         const struct rootfs_tarball *t = &rf->tarballs[a];
         struct fetch_req req = {.url = t->url, .sha256 = t->sha256, .http = p->http};
+        _cleanup_(xb_detail_clear) struct xb_detail fe = {0}, xe = {0};
         struct fetch_result fr = {0};
         struct extract_result er = {0};
         struct extract_opts eo = {.strip_components = t->strip_components, .keep_owner = geteuid() == 0};
         int r;
 
         req.http.allow_file = true;
-        r = fetch_to_cache(p->cache, &req, &fr);
+        r = fetch_to_cache(p->cache, &req, &fr, &fe);
         if (r == -XB_E_CHECKSUM)
-                (void) snprintf(p->msg, sizeof p->msg, "sha256 mismatch for %s: expected %s, got %s", t->url, t->sha256,
-                                fr.sha256);
+                (void) xb_detail_set(err, r, "sha256 mismatch for %s: expected %s, got %s", t->url, t->sha256, fr.sha256);
         else if (r < 0)
-                (void) snprintf(p->msg, sizeof p->msg, "%s: %s", t->url, fr.http.msg[0] ? fr.http.msg : xb_strerror(r));
+                (void) xb_detail_set(err, r, "%s: %s", t->url, xb_detail_text(&fe, r));
         if (r >= 0) {
                 /* extract wants a fresh directory */
                 if (rmdir(tree) < 0 && errno != ENOENT)
                         r = -errno;
-                else if ((r = archive_extract(fr.path, tree, &eo, &er)) < 0)
-                        (void) snprintf(p->msg, sizeof p->msg, "%s: %s%s%s", t->url, er.entry[0] ? er.entry : "",
-                                        er.entry[0] ? ": " : "", er.msg);
+                else if ((r = archive_extract(fr.path, tree, &eo, &er, &xe)) < 0)
+                        (void) xb_detail_set(err, r, "%s: %s%s%s", t->url, er.entry[0] ? er.entry : "",
+                                             er.entry[0] ? ": " : "", xb_detail_text(&xe, r));
         }
         fetch_result_clear(&fr);
         return r;
@@ -182,17 +177,14 @@ static int finish_tree(const char *tree) {
 }
 
 int rootfs_prepare_base(const struct rootfs_def *rf, enum xb_arch a, struct rootfs_prep *p, char **ret_tree,
-                        bool *ret_created) {
+                        bool *ret_created, struct xb_detail *err) {
         _cleanup_free_ char *dir = NULL, *tree = NULL, *partial = NULL, *ptree = NULL, *marker = NULL, *text = NULL;
         _cleanup_close_ int lock = -EBADF;
         int r;
 
         *ret_created = false;
-        p->msg[0] = 0;
-        if (!rootfs_def_supports_arch(rf, a)) {
-                (void) snprintf(p->msg, sizeof p->msg, "rootfs '%s' has no %s variant", rf->name, arch_to_string(a));
-                return -EINVAL;
-        }
+        if (!rootfs_def_supports_arch(rf, a))
+                return xb_detail_set(err, -EINVAL, "rootfs '%s' has no %s variant", rf->name, arch_to_string(a));
         if ((r = rootfs_entry_dir(p->cache, rf, a, &dir)) < 0)
                 return r;
         if (!(tree = path_join(dir, "tree")) || !(marker = path_join(dir, ROOTFS_MARKER)))
@@ -218,9 +210,9 @@ int rootfs_prepare_base(const struct rootfs_def *rf, enum xb_arch a, struct root
         (void) rm_rf(partial);
         if (mkdir(partial, 0755) < 0 || mkdir(ptree, 0755) < 0)
                 return -errno;
-        r = rf->provider == ROOTFS_DEBOOTSTRAP ? make_debootstrap(rf, a, ptree, p) : make_tarball(rf, a, ptree, p);
+        r = rf->provider == ROOTFS_DEBOOTSTRAP ? make_debootstrap(rf, a, ptree, p, err) : make_tarball(rf, a, ptree, p, err);
         if (r >= 0 && (r = finish_tree(ptree)) < 0)
-                (void) snprintf(p->msg, sizeof p->msg, "cannot finish the tree: %s", xb_strerror(r));
+                (void) xb_detail_set(err, r, "cannot finish the tree: %s", xb_strerror(r));
         if (r >= 0) {
                 _cleanup_free_ char *pm = path_join(partial, ROOTFS_MARKER);
                 if (!pm || asprintf(&text, "xbuild-rootfs\nname %s\narch %s\ndefinition %s\n", rf->name,
@@ -249,7 +241,7 @@ static int cmp_str(const void *a, const void *b) {
 }
 
 int rootfs_prepare_deps(const struct rootfs_def *rf, enum xb_arch a, const char *base_tree, char *const *deps,
-                        struct rootfs_prep *p, char **ret_upper, bool *ret_created) {
+                        struct rootfs_prep *p, char **ret_upper, bool *ret_created, struct xb_detail *err) {
         _cleanup_strv_free_ char **sorted = strv_copy(deps), **env = NULL, **argv = NULL;
         _cleanup_free_ char *dir = NULL, *joined = NULL, *name = NULL, *layer = NULL, *partial = NULL,
                             *pupper = NULL, *pwork = NULL, *debs = NULL, *debname = NULL, *upper = NULL;
@@ -261,17 +253,14 @@ int rootfs_prepare_deps(const struct rootfs_def *rf, enum xb_arch a, const char 
 
         *ret_created = false;
         *ret_upper = NULL;
-        p->msg[0] = 0;
         if (!sorted)
                 return -ENOMEM;
         n = strv_length(sorted);
         if (n == 0)
                 return 0;
-        if (rf->package_manager != PKG_APT) {
-                (void) snprintf(p->msg, sizeof p->msg, "installing build_deps needs apt; rootfs '%s' uses %s", rf->name,
-                                package_manager_to_string(rf->package_manager));
-                return -XB_E_NOT_AVAILABLE;
-        }
+        if (rf->package_manager != PKG_APT)
+                return xb_detail_set(err, -XB_E_NOT_AVAILABLE, "installing build_deps needs apt; rootfs '%s' uses %s", rf->name,
+                                     package_manager_to_string(rf->package_manager));
         qsort(sorted, n, sizeof(char *), cmp_str);
         for (size_t i = 0; i < n; i++)
                 len += strlen(sorted[i]) + 1;
@@ -328,11 +317,10 @@ int rootfs_prepare_deps(const struct rootfs_def *rf, enum xb_arch a, const char 
         r = session_exec(s, &spec, argv, &io, &res);
         if (r >= 0 && (res.exit_code != 0 || res.signal || res.timed_out)) {
                 char how[128];
-                (void) snprintf(p->msg, sizeof p->msg, "apt-get install %s; full log: %s",
-                                spawn_result_describe(&res, how, sizeof how), p->log_path ? p->log_path : "(none)");
-                r = -XB_E_NOT_AVAILABLE;
+                r = xb_detail_set(err, -XB_E_NOT_AVAILABLE, "apt-get install %s; full log: %s",
+                                  spawn_result_describe(&res, how, sizeof how), p->log_path ? p->log_path : "(none)");
         } else if (r < 0)
-                (void) snprintf(p->msg, sizeof p->msg, "cannot start the session: %s", xb_strerror(r));
+                (void) xb_detail_set(err, r, "cannot start the session: %s", xb_strerror(r));
         spawn_result_clear(&res);
         int rd = session_destroy(s, false);
         if (r >= 0 && rd < 0)
@@ -395,24 +383,17 @@ struct fix_walk {
 /* rel: path below the layer root, e.g. "usr/lib/arm-linux-gnueabihf". */
 static int fix_dir(struct fix_walk *w, const char *layer, const char *rel) {
         _cleanup_free_ char *dir = path_join(layer, rel);
-        DIR *d = dir ? opendir(dir) : NULL;
+        _cleanup_closedir_ DIR *d = dir ? opendir(dir) : NULL;
         struct dirent *de;
+        struct stat dst;
         int r = 0;
 
-        struct stat dst;
-
-        if (!dir) {
-                if (d)
-                        closedir(d);
+        if (!dir)
                 return -ENOMEM;
-        }
         /* A symlinked directory (usrmerge's lib -> usr/lib) is not walked: creating a real
          * directory for it in the layer would hide the link. */
-        if (!d || lstat(dir, &dst) < 0 || !S_ISDIR(dst.st_mode)) {
-                if (d)
-                        closedir(d);
+        if (!d || lstat(dir, &dst) < 0 || !S_ISDIR(dst.st_mode))
                 return 0;
-        }
         while (r >= 0 && (de = readdir(d))) {
                 _cleanup_free_ char *child = NULL, *full = NULL;
                 struct stat st;
@@ -464,13 +445,11 @@ static int fix_dir(struct fix_walk *w, const char *layer, const char *rel) {
                 }
                 w->fixed++;
         }
-        if (d)
-                closedir(d);
         return r;
 }
 
 int rootfs_prepare_sysroot_fix(const struct rootfs_def *rf, enum xb_arch a, char *const *lowers, struct rootfs_prep *p,
-                               char **ret_upper) {
+                               char **ret_upper, struct xb_detail *err) {
         _cleanup_free_ char *dir = NULL, *keytext = NULL, *name = NULL, *layer = NULL, *upper = NULL, *partial = NULL,
                             *pupper = NULL, *lockkey = NULL;
         _cleanup_close_ int lock = -EBADF;
@@ -480,7 +459,6 @@ int rootfs_prepare_sysroot_fix(const struct rootfs_def *rf, enum xb_arch a, char
         size_t sz;
         int r;
 
-        p->msg[0] = 0;
         if ((r = rootfs_entry_dir(p->cache, rf, a, &dir)) < 0)
                 return r;
         if (!(f = open_memstream(&keytext, &sz)))
@@ -516,9 +494,8 @@ int rootfs_prepare_sysroot_fix(const struct rootfs_def *rf, enum xb_arch a, char
         if (r >= 0 && rename(partial, layer) < 0)
                 r = -errno;
         if (r < 0) {
-                (void) snprintf(p->msg, sizeof p->msg, "cannot make the sysroot layer: %s", xb_strerror(r));
                 (void) rm_rf(partial);
-                return r;
+                return xb_detail_set(err, r, "cannot make the sysroot layer: %s", xb_strerror(r));
         }
         *ret_upper = TAKE_PTR(upper);
         return 0;

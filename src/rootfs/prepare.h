@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 
+#include "core/errors.h"
 #include "core/spawn.h"
 #include "fetch/cache.h"
 #include "fetch/http.h"
@@ -21,22 +22,21 @@ struct rootfs_prep {
         struct http_opts http;
         const char *log_path; /* the tool's output (debootstrap, apt) is appended here */
         bool echo;            /* and shown on stderr */
-        char msg[1024];       /* why it failed */
 };
 
-/* The base tree; *ret_created says whether this call made it. */
+/* The base tree; *ret_created says whether this call made it. err says why it failed. */
 int rootfs_prepare_base(const struct rootfs_def *rf, enum xb_arch a, struct rootfs_prep *p, char **ret_tree,
-                        bool *ret_created);
+                        bool *ret_created, struct xb_detail *err);
 /* The layer with deps installed on top of base_tree (apt only); NULL deps or none: no layer. */
 int rootfs_prepare_deps(const struct rootfs_def *rf, enum xb_arch a, const char *base_tree, char *const *deps,
-                        struct rootfs_prep *p, char **ret_upper, bool *ret_created);
+                        struct rootfs_prep *p, char **ret_upper, bool *ret_created, struct xb_detail *err);
 
 /* A layer for using the tree as a cross sysroot: every absolute symlink under usr/lib and lib
  * of the layers (topmost first) made relative, so the cross linker resolves it inside the
  * sysroot instead of on the host (usr/lib/<triplet>/libfoo.so -> /lib/... otherwise makes
  * "cannot find -lfoo"). The layers themselves are never edited. */
 int rootfs_prepare_sysroot_fix(const struct rootfs_def *rf, enum xb_arch a, char *const *lowers, struct rootfs_prep *p,
-                               char **ret_upper);
+                               char **ret_upper, struct xb_detail *err);
 
 /* Whether the base tree is already in the cache. */
 bool rootfs_is_prepared(const struct cache *c, const struct rootfs_def *rf, enum xb_arch a);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include "core/errors.h"
 #include "fetch/cache.h"
 #include "recipe/rootfs.h"
 
@@ -16,10 +17,13 @@ struct root_setup {
 };
 
 void root_setup_clear(struct root_setup *s);
-/* Returns 0 or an exit code (reported). Logs go to CACHE/logs/rootfs-NAME-ARCH.log. */
+/* Returns 0 or a negative code with err saying why (progress is logged). Logs go to
+ * CACHE/logs/rootfs-NAME-ARCH.log. */
 int root_setup(const struct cache *cache, const struct rootfs_def *rf, enum xb_arch a, char *const *deps,
-               struct root_setup *ret);
-/* Installs a handler that turns SIGINT/SIGTERM into SIGTERM for the running child, and
- * remembers that it happened. */
-void signals_forward_install(bool ignore_sigint);
-bool signals_interrupted(void);
+               struct root_setup *ret, struct xb_detail *err);
+
+/* For the strategies that run in an ARM root: the probe (root) and root_setup() for the job's
+ * rootfs, failing the build with its message. */
+struct build_job;
+int root_setup_probe(struct build_job *job);
+int root_setup_for_job(struct build_job *job, char *const *deps, struct root_setup *ret);

@@ -38,6 +38,8 @@ void plan_free(struct plan *p) {
         for (size_t i = 0; i < _XB_STRATEGY_MAX; i++)
                 free(p->probes[i].detail);
         free(p->reason);
+        free(p->out_root);
+        free(p->out_dir);
         free(p->toolchain);
         free(p->rootfs);
         strv_free(p->build_deps);
@@ -162,8 +164,12 @@ static int make_vars(const struct recipe *rc, enum xb_arch arch, enum xb_strateg
                         return -ENOMEM;
                 break;
         case XB_STRATEGY_REMOTE:
-                if (asprintf(&buf[1], "xbuild-%s-%s/src", rc->name, ai->name) < 0 ||
-                    asprintf(&buf[2], "xbuild-%s-%s/out", rc->name, ai->name) < 0 ||
+                /* Relative to the login directory on the host; one directory per build. */
+                free(buf[0]);
+                buf[0] = NULL;
+                if (asprintf(&buf[0], "%u", h->remote_jobs ? h->remote_jobs : h->jobs ? h->jobs : 1) < 0 ||
+                    asprintf(&buf[1], ".xbuild-work/%s-%s-%s/src", rc->name, ai->name, h->build_id ? h->build_id : "ID") < 0 ||
+                    asprintf(&buf[2], ".xbuild-work/%s-%s-%s/out", rc->name, ai->name, h->build_id ? h->build_id : "ID") < 0 ||
                     !(buf[3] = strdup("/")))
                         return -ENOMEM;
                 break;
@@ -306,6 +312,8 @@ int plan_make(const struct recipe *rc, const struct toolchain *tc, enum xb_arch 
                 return -ENOMEM;
         p->recipe = rc;
         p->arch = arch;
+        if (!(p->out_root = strdup(out)) || asprintf(&p->out_dir, "%s/%s/%s", out, rc->name, arch_to_string(arch)) < 0)
+                return -ENOMEM;
         for (int s = 0; s < _XB_STRATEGY_MAX; s++) {
                 r = probe(rc, tc, arch, (enum xb_strategy) s, host, &p->probes[s]);
                 if (r < 0)
@@ -333,8 +341,7 @@ int plan_make(const struct recipe *rc, const struct toolchain *tc, enum xb_arch 
                 struct plan_artifact *a = &p->artifacts[p->n_artifacts++];
                 a->def = &rc->artifacts[i];
                 r = expand_string(rc->artifacts[i].path, vars, ELEMENTSOF(vars), &a->path);
-                if (r >= 0 && asprintf(&a->dest, "%s/%s/%s/%s", out, rc->name,
-                                       arch_to_string(arch), rc->artifacts[i].install_as) < 0)
+                if (r >= 0 && !(a->dest = path_join(p->out_dir, rc->artifacts[i].install_as)))
                         r = -ENOMEM;
         }
         for (size_t i = 0; i < ELEMENTSOF(buf); i++)

@@ -4,8 +4,8 @@
 #include <stdbool.h>
 
 #include "recipe/recipe.h"
+#include "recipe/strategy-name.h"
 #include "recipe/toolchain.h"
-#include "strategy-name.h"
 
 /* The plan: for one recipe and architecture, what each strategy needs from this host, which
  * one would build and why, and exactly what it would run. Pure: the host is described by a
@@ -17,6 +17,8 @@ struct host_facts {
         const char *cache_dir;
         const char *out_dir;
         const char *remote_host; /* --host, NULL when none */
+        unsigned remote_jobs;    /* hosts.yaml's jobs for that host, 0: unknown */
+        const char *build_id;    /* names this build's remote work directory; NULL: "ID" */
         /* Whether a program is on PATH; NULL means nothing is. */
         bool (*has_program)(const char *name, void *userdata);
         void *userdata;
@@ -49,6 +51,8 @@ struct plan {
         enum xb_strategy shown;  /* whose environment and steps are listed below */
         bool forced;             /* --strategy */
         char *reason;
+        char *out_root; /* --out-dir, default "out" */
+        char *out_dir;  /* OUT/NAME/ARCH: artifacts, logs/, report.json */
         char *toolchain;
         char *rootfs;
         char **build_deps;

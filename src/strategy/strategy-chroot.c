@@ -1,146 +1,106 @@
 /* SPDX-License-Identifier: MIT */
 /* The chroot strategy: the recipe's steps run in an ARM root file system on this host, ARM
- * binaries executed by qemu-user through binfmt_misc.
- *   prepare rootfs -> build_deps layer -> session -> source into SESSION/src -> canary ->
- *   steps -> artifacts to OUT/NAME/ARCH -> teardown (always). */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
+ * binaries executed by qemu-user through binfmt_misc. The root (with the build_deps layer)
+ * is the session's lower layer; the source and the steps are bound in; a canary proves the
+ * emulation answers as the target before any step. */
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "build.h"
-#include "report/build-report.h"
 #include "chroot-root.h"
 #include "chroot/session.h"
-#include "core/errors.h"
-#include "core/fileio.h"
 #include "core/log.h"
 #include "core/path.h"
 #include "core/strv.h"
-#include "fetch/source.h"
-#include "rootfs/prepare.h"
+#include "pipeline.h"
 
 #define SRC_IN "/xbuild/src"
 #define OUT_IN "/xbuild/out"
 #define STEPS_IN "/xbuild/steps"
 
-#define now_ms build_now_ms
+struct chroot_build {
+        struct root_setup rs;
+        char **env;
+        char *out;
+        char hostname[64];
+        struct session_bind binds[3];
+        struct session_spec spec;
+};
 
-int strategy_chroot_build(const struct build_ctx *ctx) {
-        const struct recipe *rc = ctx->recipe;
-        const struct plan *p = ctx->plan;
-        const struct arch_info *ai = arch_info(p->arch);
-        _cleanup_(session_freep) struct session *s = NULL;
-        _cleanup_strv_free_ char **env = NULL;
-        _cleanup_free_ char *src = NULL, *out = NULL, *steps = NULL;
-        struct root_setup rs = {0};
-        struct source_result sr = {0};
-        char hostname[64], prefix[64];
-        struct build_timer timer;
-        int r, ret = XB_EXIT_OK;
-        build_timer_start(&timer);
-        if ((ret = root_setup(ctx->cache, ctx->rootfs, p->arch, p->build_deps, &rs)) != 0)
-                return ret;
-        build_timer_mark(&timer, "rootfs");
-        r = session_create(ctx->cache->root, &s);
-        if (r < 0) {
-                log_error_errno(r, "Failed to create a session: %m");
-                ret = XB_EXIT_BUILD_FAILED;
-                goto finish;
-        }
-        log_debug("Session: %s", s->dir);
-        if (!(src = path_join(s->dir, "src")) || !(out = path_join(s->dir, "out")) || !(steps = path_join(s->dir, "steps")) ||
-            !(env = build_step_env(p))) {
-                ret = XB_EXIT_BUILD_FAILED;
-                goto finish;
-        }
-
-        /* Source, then the steps as files: never interpolated into a command line. */
-        if ((ret = build_prepare_source(ctx, src, &sr)) != XB_EXIT_OK)
-                goto finish;
-        build_timer_mark(&timer, "source");
-        if (mkdir(out, 0755) < 0 || mkdir(steps, 0755) < 0 || (r = build_write_steps(p->steps, steps)) < 0) {
-                log_error_errno(r < 0 ? r : -errno, "Failed to prepare the session: %m");
-                ret = XB_EXIT_BUILD_FAILED;
-                goto finish;
-        }
-        if (sr.epoch >= 0 && !strv_env_get(env, "SOURCE_DATE_EPOCH") &&
-            strv_extendf(&env, "SOURCE_DATE_EPOCH=%lld", sr.epoch) < 0) {
-                ret = XB_EXIT_BUILD_FAILED;
-                goto finish;
-        }
-
-        (void) snprintf(hostname, sizeof hostname, "xbuild-%s", ai->name);
-        (void) snprintf(prefix, sizeof prefix, "[%s %s] ", rc->name, ai->name);
-        struct session_bind binds[] = {{src, SRC_IN, false}, {out, OUT_IN, false}, {steps, STEPS_IN, true}};
-        struct session_spec spec = {.lowers = rs.lowers, .binds = binds, .n_binds = ELEMENTSOF(binds),
-                                    .env = env, .cwd = SRC_IN, .hostname = hostname};
-
-        /* Canary: the emulation answers as the target, or nothing else is worth running. */
-        {
-                char *argv[] = {(char *) "uname", (char *) "-m", NULL};
-                struct spawn_req io = {.stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE, .timeout_ms = 60000, .flags = SPAWN_NEW_PGRP};
-                struct spawn_result res = {0};
-                r = session_exec(s, &spec, argv, &io, &res);
-                bool ok = r >= 0 && res.exit_code == 0 && !res.signal && res.tail && strneq(res.tail, ai->uname_m, strlen(ai->uname_m));
-                if (!ok) {
-                        log_error("Canary failed: 'uname -m' in the %s session printed '%s' (expected %s)%s%s", ai->name,
-                                  res.tail ? res.tail : "", ai->uname_m, r < 0 ? ": " : "", r < 0 ? xb_strerror(r) : "");
-                        spawn_result_clear(&res);
-                        ret = XB_EXIT_HOST_MISSING;
-                        goto finish;
-                }
-                spawn_result_clear(&res);
-                log_debug("Canary: uname -m = %s", ai->uname_m);
-        }
-
-        size_t n_steps = strv_length(p->steps);
-        for (size_t i = 0; i < n_steps; i++) {
-                _cleanup_free_ char *script = NULL, *logname = NULL, *log_path = NULL;
-                struct spawn_result res = {0};
-                long long t0 = now_ms();
-
-                if (signals_interrupted()) {
-                        ret = XB_EXIT_BUILD_FAILED;
-                        goto finish;
-                }
-                if (asprintf(&script, STEPS_IN "/step-%02zu.sh", i + 1) < 0 || asprintf(&logname, "step-%02zu.log", i + 1) < 0 ||
-                    !(log_path = path_join(ctx->log_dir, logname))) {
-                        ret = XB_EXIT_BUILD_FAILED;
-                        goto finish;
-                }
-                (void) unlink(log_path);
-                char *argv[] = {(char *) "/bin/sh", (char *) "-e", script, NULL};
-                struct spawn_req io = {.stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE, .log_path = log_path,
-                                       .echo = log_get_max_level() >= LOG_LEVEL_DEBUG, .log_prefix = prefix,
-                                       .timeout_ms = rc->timeout * 1000U, .flags = SPAWN_NEW_PGRP};
-                log_info("Step %zu/%zu: %s", i + 1, n_steps, p->steps[i]);
-                r = session_exec(s, &spec, argv, &io, &res);
-                if ((ret = build_step_finished(r, i + 1, n_steps, &res, log_path, t0)) != XB_EXIT_OK)
-                        goto finish;
-        }
-        build_timer_mark(&timer, "steps");
-        ret = build_collect_artifacts(ctx, src);
-        build_timer_mark(&timer, "collect");
-        if (ret == XB_EXIT_OK)
-                ret = build_verify_and_report(ctx, rs.base, rc->source.kind == SOURCE_GIT ? rc->source.commit : NULL,
-                                              sr.epoch, NULL, NULL, timer.phases, timer.n);
-
-finish:
-        if (s) {
-                r = session_destroy(s, ctx->keep);
-                if (ctx->keep)
-                        log_info("Session kept in %s", s->dir);
-                else if (r < 0) {
-                        log_error_errno(r, "Failed to remove the session %s: %m", s->dir);
-                        if (ret == XB_EXIT_OK)
-                                ret = XB_EXIT_CLEANUP_INCOMPLETE;
-                }
-        }
-        source_result_clear(&sr);
-        root_setup_clear(&rs);
-        return ret;
+static int chroot_probe(struct build_job *job) {
+        return root_setup_probe(job);
 }
+
+static int chroot_prepare(struct build_job *job) {
+        struct chroot_build *c = job->priv;
+        build_phase_begin(job, "rootfs");
+        return root_setup_for_job(job, job->plan->build_deps, &c->rs);
+}
+
+/* Canary: the emulation answers as the target, or nothing else is worth running. */
+static int canary(struct build_job *job, struct chroot_build *c) {
+        char *argv[] = {(char *) "uname", (char *) "-m", NULL};
+        struct spawn_req io = {.stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE, .timeout_ms = 60000, .flags = SPAWN_NEW_PGRP};
+        _cleanup_(spawn_result_clear) struct spawn_result res = {0};
+        const char *m = job->ai->uname_m;
+        int r = session_exec(job->session, &c->spec, argv, &io, &res);
+
+        if (r >= 0 && res.exit_code == 0 && !res.signal && res.tail && strneq(res.tail, m, strlen(m))) {
+                log_debug("Canary: uname -m = %s", m);
+                return 0;
+        }
+        return build_fail(job, XB_EXIT_HOST_MISSING, "Canary failed: 'uname -m' in the %s session printed '%s' (expected %s)%s%s",
+                          job->ai->name, strempty(res.tail), m, r < 0 ? ": " : "", r < 0 ? xb_strerror(r) : "");
+}
+
+static int chroot_stage(struct build_job *job) {
+        struct chroot_build *c = job->priv;
+
+        if (!(c->out = path_join(job->session->dir, "out")) || !(c->env = build_step_env(job)))
+                return -ENOMEM;
+        if (mkdir(c->out, 0755) < 0)
+                return build_fail_errno(job, -errno, XB_EXIT_BUILD_FAILED, "Failed to create '%s': %m", c->out);
+        (void) snprintf(c->hostname, sizeof c->hostname, "xbuild-%s", job->ai->name);
+        c->binds[0] = (struct session_bind){job->src_dir, SRC_IN, false};
+        c->binds[1] = (struct session_bind){c->out, OUT_IN, false};
+        c->binds[2] = (struct session_bind){job->steps_dir, STEPS_IN, true};
+        c->spec = (struct session_spec){.lowers = c->rs.lowers, .binds = c->binds, .n_binds = ELEMENTSOF(c->binds),
+                                        .env = c->env, .cwd = SRC_IN, .hostname = c->hostname};
+        return canary(job, c);
+}
+
+static int chroot_run_step(struct build_job *job, struct build_step *st) {
+        struct chroot_build *c = job->priv;
+        _cleanup_free_ char *script = path_join(STEPS_IN, st->name);
+        char *argv[] = {(char *) "/bin/sh", (char *) "-e", script, NULL};
+        struct spawn_req io = {.stdin_fd = -1};
+
+        if (!script)
+                return -ENOMEM;
+        build_step_spawn_io(job, &io);
+        return session_exec(job->session, &c->spec, argv, &io, &st->result);
+}
+
+static const char *chroot_sysroot(struct build_job *job) {
+        return ((struct chroot_build *) job->priv)->rs.base;
+}
+
+static int chroot_teardown(struct build_job *job) {
+        struct chroot_build *c = job->priv;
+        root_setup_clear(&c->rs);
+        strv_free(c->env);
+        free(c->out);
+        return 0;
+}
+
+const struct strategy_ops strategy_chroot_ops = {
+        .id = XB_STRATEGY_CHROOT,
+        .priv_size = sizeof(struct chroot_build),
+        .src_subdir = "src",
+        .steps_subdir = "steps",
+        .probe = chroot_probe,
+        .prepare = chroot_prepare,
+        .stage = chroot_stage,
+        .run_step = chroot_run_step,
+        .sysroot = chroot_sysroot,
+        .teardown = chroot_teardown,
+};

@@ -133,38 +133,30 @@ static void go_buildinfo(const struct reader *r, struct elf_info *e) {
         }
 }
 
-int elf_parse(const unsigned char *data, size_t size, struct elf_info *ret, char *msg, size_t msg_size) {
+int elf_parse(const unsigned char *data, size_t size, struct elf_info *ret, struct xb_detail *err) {
         struct reader r = {.d = data, .n = size};
         struct elf_info e = {.arm_float = -1};
         uint64_t phoff, dyn_off = 0, dyn_size = 0;
         unsigned phnum, phentsize;
         bool b64;
 
-        if (size < 52 || memcmp(data, "\x7f" "ELF", 4) != 0) {
-                (void) snprintf(msg, msg_size, "not an ELF file");
-                return -EINVAL;
-        }
+        if (size < 52 || memcmp(data, "\x7f" "ELF", 4) != 0)
+                return xb_detail_set(err, -EINVAL, "not an ELF file");
         e.elf_class = data[4];
-        if (e.elf_class != 1 && e.elf_class != 2) {
-                (void) snprintf(msg, msg_size, "unknown ELF class %u", e.elf_class);
-                return -EINVAL;
-        }
+        if (e.elf_class != 1 && e.elf_class != 2)
+                return xb_detail_set(err, -EINVAL, "unknown ELF class %u", e.elf_class);
         b64 = e.elf_class == 2;
         r.le = e.little_endian = data[5] == 1;
-        if (b64 && size < 64) {
-                (void) snprintf(msg, msg_size, "truncated ELF header");
-                return -EINVAL;
-        }
+        if (b64 && size < 64)
+                return xb_detail_set(err, -EINVAL, "truncated ELF header");
         e.type = (unsigned) get(&r, 16, 2);
         e.machine = (unsigned) get(&r, 18, 2);
         e.flags = (unsigned) get(&r, b64 ? 48 : 36, 4);
         phoff = b64 ? get(&r, 32, 8) : get(&r, 28, 4);
         phentsize = (unsigned) get(&r, b64 ? 54 : 42, 2);
         phnum = (unsigned) get(&r, b64 ? 56 : 44, 2);
-        if (phentsize < (b64 ? 56u : 32u) || !in(&r, phoff, (uint64_t) phnum * phentsize)) {
-                (void) snprintf(msg, msg_size, "program headers out of the file");
-                return -EINVAL;
-        }
+        if (phentsize < (b64 ? 56u : 32u) || !in(&r, phoff, (uint64_t) phnum * phentsize))
+                return xb_detail_set(err, -EINVAL, "program headers out of the file");
         if (e.machine == EM_ARM_) {
                 e.arm_eabi = (e.flags & EF_ARM_EABIMASK_) >> 24;
                 e.arm_float = (e.flags & EF_ARM_ABI_FLOAT_HARD_) ? 1 : (e.flags & EF_ARM_ABI_FLOAT_SOFT_) ? 0 : -1;
@@ -211,15 +203,13 @@ int elf_parse(const unsigned char *data, size_t size, struct elf_info *ret, char
         return 0;
 }
 
-int elf_parse_file(const char *path, struct elf_info *ret, char *msg, size_t msg_size) {
+int elf_parse_file(const char *path, struct elf_info *ret, struct xb_detail *err) {
         _cleanup_free_ char *data = NULL;
         size_t n = 0;
         int r = read_full_file(path, 1ULL << 31, &data, &n);
-        if (r < 0) {
-                (void) snprintf(msg, msg_size, "cannot read: %s", strerror(-r));
-                return r;
-        }
-        return elf_parse((const unsigned char *) data, n, ret, msg, msg_size);
+        if (r < 0)
+                return xb_detail_set(err, r, "cannot read: %s", strerror(-r));
+        return elf_parse((const unsigned char *) data, n, ret, err);
 }
 
 const char *elf_describe(const struct elf_info *e, char *buf, size_t size) {
@@ -241,50 +231,35 @@ static int atoi_safe(const char *s) {
         return v;
 }
 
-int elf_check_arch(const struct elf_info *e, enum xb_arch a, int want_static, char *msg, size_t msg_size) {
+int elf_check_arch(const struct elf_info *e, enum xb_arch a, int want_static, struct xb_detail *err) {
         const struct arch_info *ai = arch_info(a);
-        char desc[256];
 
-        if (e->machine != ai->elf_machine || e->elf_class != ai->elf_class) {
-                (void) snprintf(msg, msg_size, "machine: got %s %s-bit, expected %s %s-bit (%s)", elf_machine_name(e->machine),
-                                e->elf_class == 2 ? "64" : "32", elf_machine_name(ai->elf_machine),
-                                ai->elf_class == 2 ? "64" : "32", ai->name);
-                return -EINVAL;
-        }
-        if (!e->little_endian) {
-                (void) snprintf(msg, msg_size, "byte order: got big-endian, expected little-endian");
-                return -EINVAL;
-        }
+        if (e->machine != ai->elf_machine || e->elf_class != ai->elf_class)
+                return xb_detail_set(err, -EINVAL, "machine: got %s %s-bit, expected %s %s-bit (%s)",
+                                     elf_machine_name(e->machine), e->elf_class == 2 ? "64" : "32",
+                                     elf_machine_name(ai->elf_machine), ai->elf_class == 2 ? "64" : "32", ai->name);
+        if (!e->little_endian)
+                return xb_detail_set(err, -EINVAL, "byte order: got big-endian, expected little-endian");
         if (e->machine == EM_ARM_) {
-                if (e->arm_eabi != 5) {
-                        (void) snprintf(msg, msg_size, "ABI: got EABI%u, expected EABI5", e->arm_eabi);
-                        return -EINVAL;
-                }
+                if (e->arm_eabi != 5)
+                        return xb_detail_set(err, -EINVAL, "ABI: got EABI%u, expected EABI5", e->arm_eabi);
                 /* Go does not mark its float ABI; its GOARM says what it needs instead. A lower
                  * GOARM runs on the target (Debian's native armhf Go defaults to 6), a higher one
                  * uses instructions the target lacks (7 on armel). */
                 if (e->go) {
-                        if (e->go_arm[0] && atoi_safe(e->go_arm) > atoi_safe(ai->goarm)) {
-                                (void) snprintf(msg, msg_size, "GOARM: got %s, at most %s runs on %s", e->go_arm, ai->goarm, ai->name);
-                                return -EINVAL;
-                        }
-                } else if (ai->hard_float && e->arm_float == 0) {
-                        (void) snprintf(msg, msg_size, "float ABI: got soft-float, expected hard-float (%s)", ai->name);
-                        return -EINVAL;
-                } else if (!ai->hard_float && e->arm_float == 1) {
-                        (void) snprintf(msg, msg_size, "float ABI: got hard-float, expected soft-float (%s)", ai->name);
-                        return -EINVAL;
-                } else if (ai->hard_float && e->arm_float != 1 && !e->is_static) {
-                        (void) snprintf(msg, msg_size, "float ABI: not marked hard-float, expected hard-float (%s)", ai->name);
-                        return -EINVAL;
-                }
+                        if (e->go_arm[0] && atoi_safe(e->go_arm) > atoi_safe(ai->goarm))
+                                return xb_detail_set(err, -EINVAL, "GOARM: got %s, at most %s runs on %s", e->go_arm,
+                                                     ai->goarm, ai->name);
+                } else if (ai->hard_float && e->arm_float == 0)
+                        return xb_detail_set(err, -EINVAL, "float ABI: got soft-float, expected hard-float (%s)", ai->name);
+                else if (!ai->hard_float && e->arm_float == 1)
+                        return xb_detail_set(err, -EINVAL, "float ABI: got hard-float, expected soft-float (%s)", ai->name);
+                else if (ai->hard_float && e->arm_float != 1 && !e->is_static)
+                        return xb_detail_set(err, -EINVAL, "float ABI: not marked hard-float, expected hard-float (%s)",
+                                             ai->name);
         }
-        if (want_static >= 0 && e->is_static != (bool) want_static) {
-                (void) snprintf(msg, msg_size, "linking: got %s, expected %s", e->is_static ? "static" : "dynamic",
-                                want_static ? "static" : "dynamic");
-                return -EINVAL;
-        }
-        (void) elf_describe(e, desc, sizeof desc);
-        (void) snprintf(msg, msg_size, "%s", desc);
+        if (want_static >= 0 && e->is_static != (bool) want_static)
+                return xb_detail_set(err, -EINVAL, "linking: got %s, expected %s", e->is_static ? "static" : "dynamic",
+                                     want_static ? "static" : "dynamic");
         return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/errors.h"
 #include "core/macro.h"
 #include "recipe/arch.h"
 
@@ -29,9 +30,9 @@ struct elf_info {
 
 void elf_info_clear(struct elf_info *e);
 
-/* Parses data (a whole file). -EINVAL with a reason in msg when it is not a usable ELF. */
-int elf_parse(const unsigned char *data, size_t size, struct elf_info *ret, char *msg, size_t msg_size);
-int elf_parse_file(const char *path, struct elf_info *ret, char *msg, size_t msg_size);
+/* Parses data (a whole file). -EINVAL with a reason in err when it is not a usable ELF. */
+int elf_parse(const unsigned char *data, size_t size, struct elf_info *ret, struct xb_detail *err);
+int elf_parse_file(const char *path, struct elf_info *ret, struct xb_detail *err);
 
 const char *elf_machine_name(unsigned machine);
 
@@ -39,5 +40,5 @@ const char *elf_machine_name(unsigned machine);
 const char *elf_describe(const struct elf_info *e, char *buf, size_t size);
 
 /* Compares with an arch (and a static/dynamic expectation: -1 none). Returns 0 when it fits,
- * else -EINVAL with "field: got X, expected Y" in msg. */
-int elf_check_arch(const struct elf_info *e, enum xb_arch a, int want_static, char *msg, size_t msg_size);
+ * else -EINVAL with "field: got X, expected Y" in err. */
+int elf_check_arch(const struct elf_info *e, enum xb_arch a, int want_static, struct xb_detail *err);

@@ -19,23 +19,28 @@ void verify_result_clear(struct verify_result *r) {
         r->n_runs = 0;
 }
 
-int verify_artifact(const char *path, const struct verify_opts *o, struct verify_result *ret, char *msg, size_t msg_size) {
+int verify_artifact(const char *path, const struct verify_opts *o, struct verify_result *ret, struct xb_detail *err) {
         const struct arch_info *ai = arch_info(o->arch);
         _cleanup_free_ char *qemu = NULL, *qname = NULL;
+        _cleanup_(xb_detail_clear) struct xb_detail elf_err = {0};
+        char desc[256];
         size_t n_runs = 0;
         int r;
 
         *ret = (struct verify_result){0};
         (void) snprintf(ret->path, sizeof ret->path, "%s", path);
         r = sha256_file(path, ret->sha256);
-        if (r < 0) {
-                (void) snprintf(msg, msg_size, "cannot read %s: %s", path, strerror(-r));
-                return r;
-        }
-        r = elf_parse_file(path, &ret->elf, ret->elf_msg, sizeof ret->elf_msg);
+        if (r < 0)
+                return xb_detail_set(err, r, "cannot read %s: %s", path, strerror(-r));
+        /* elf_msg is report data either way: why the ELF does not fit, or what it is. */
+        r = elf_parse_file(path, &ret->elf, &elf_err);
         if (r == -ENOMEM)
                 return r;
-        ret->elf_ok = r >= 0 && elf_check_arch(&ret->elf, o->arch, o->want_static, ret->elf_msg, sizeof ret->elf_msg) >= 0;
+        if (r >= 0)
+                r = elf_check_arch(&ret->elf, o->arch, o->want_static, &elf_err);
+        ret->elf_ok = r >= 0;
+        (void) snprintf(ret->elf_msg, sizeof ret->elf_msg, "%s",
+                        ret->elf_ok ? elf_describe(&ret->elf, desc, sizeof desc) : xb_detail_text(&elf_err, r));
         ret->ok = ret->elf_ok;
 
         for (char ***a = o->runs; a && *a; a++)
@@ -60,10 +65,9 @@ int verify_artifact(const char *path, const struct verify_opts *o, struct verify
         if (asprintf(&qname, "qemu-%s-static", ai->qemu_user) < 0)
                 return -ENOMEM;
         qemu = spawn_find_program(qname, NULL);
-        if (!qemu) {
-                (void) snprintf(msg, msg_size, "%s is needed for the smoke runs: apt-get install qemu-user-static", qname);
-                return -XB_E_NOT_AVAILABLE;
-        }
+        if (!qemu)
+                return xb_detail_set(err, -XB_E_NOT_AVAILABLE,
+                                     "%s is needed for the smoke runs: apt-get install qemu-user-static", qname);
         for (size_t i = 0; i < n_runs; i++) {
                 struct verify_run *vr = &ret->runs[i];
                 _cleanup_strv_free_ char **argv = NULL;
@@ -78,10 +82,8 @@ int verify_artifact(const char *path, const struct verify_opts *o, struct verify
                                         .timeout_ms = (o->timeout_s ? o->timeout_s : 60) * 1000U, .kill_grace_ms = 2000,
                                         .flags = SPAWN_NEW_PGRP};
                 r = spawn_run(&req, &res);
-                if (r < 0) {
-                        (void) snprintf(msg, msg_size, "cannot run %s: %s", qemu, xb_strerror(r));
-                        return r;
-                }
+                if (r < 0)
+                        return xb_detail_set(err, r, "cannot run %s: %s", qemu, xb_strerror(r));
                 vr->exit_code = res.exit_code;
                 vr->signal = res.signal;
                 vr->timed_out = res.timed_out;
@@ -143,31 +145,35 @@ json_object *verify_result_json(const struct verify_result *r) {
         return o;
 }
 
-void verify_print(const struct verify_result *v) {
-        printf("%s: %s\n", v->path, v->ok ? "verified" : "VERIFICATION FAILED");
-        printf("  elf: %s%s\n", v->elf_ok ? "" : "FAIL ", v->elf_msg);
+void verify_fprint(FILE *f, const struct verify_result *v) {
+        fprintf(f, "%s: %s\n", v->path, v->ok ? "verified" : "VERIFICATION FAILED");
+        fprintf(f, "  elf: %s%s\n", v->elf_ok ? "" : "FAIL ", v->elf_msg);
         for (size_t i = 0; i < v->n_runs; i++) {
                 const struct verify_run *r = &v->runs[i];
-                printf("  run:");
+                fprintf(f, "  run:");
                 STRV_FOREACH(a, r->argv)
-                        printf(" '%s'", *a);
+                        fprintf(f, " '%s'", *a);
                 if (r->ok)
-                        printf(": ok\n");
+                        fprintf(f, ": ok\n");
                 else if (r->exit_code == -1 && !r->signal && !r->timed_out)
-                        printf(": not run (the ELF checks failed)\n");
+                        fprintf(f, ": not run (the ELF checks failed)\n");
                 else if (r->timed_out)
-                        printf(": FAIL, timed out\n");
+                        fprintf(f, ": FAIL, timed out\n");
                 else if (r->signal)
-                        printf(": FAIL, killed by signal %d\n", r->signal);
+                        fprintf(f, ": FAIL, killed by signal %d\n", r->signal);
                 else
-                        printf(": FAIL, exit status %d\n", r->exit_code);
+                        fprintf(f, ": FAIL, exit status %d\n", r->exit_code);
                 if (!r->ok && r->output && *r->output)
                         for (const char *l = r->output; *l;) {
                                 size_t n = strcspn(l, "\n");
-                                printf("      %.*s\n", (int) n, l);
+                                fprintf(f, "      %.*s\n", (int) n, l);
                                 l += n + (l[n] ? 1 : 0);
                         }
         }
-        printf("  sha256: %s\n", v->sha256);
+        fprintf(f, "  sha256: %s\n", v->sha256);
+}
+
+void verify_print(const struct verify_result *v) {
+        verify_fprint(stdout, v);
 }
 

@@ -3,7 +3,9 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdio.h>
 
+#include "core/errors.h"
 #include "core/hash.h"
 #include "elf.h"
 #include "recipe/recipe.h"
@@ -41,10 +43,11 @@ struct verify_opts {
 };
 
 /* Returns 0 when the checks could be made (see ret->ok), or -errno / -XB_E_NOT_AVAILABLE (no
- * qemu-user for the arch) with msg set. */
-int verify_artifact(const char *path, const struct verify_opts *o, struct verify_result *ret, char *msg, size_t msg_size);
+ * qemu-user for the arch) with err set. */
+int verify_artifact(const char *path, const struct verify_opts *o, struct verify_result *ret, struct xb_detail *err);
 
 json_object *verify_result_json(const struct verify_result *r);
 
 /* The result as lines on stdout (xbuild verify, builds). */
 void verify_print(const struct verify_result *v);
+void verify_fprint(FILE *f, const struct verify_result *v);

@@ -4,9 +4,10 @@
 #include "core/errors.h"
 #include "core/path.h"
 #include "core/strv.h"
+#include "core/url.h"
 #include "recipe/arch.h"
+#include "recipe/strategy-name.h"
 #include "recipe/ydecode.h"
-#include "strategy/strategy-name.h"
 #include "tap.h"
 
 static void check_norm(const char *in, const char *want) {
@@ -70,5 +71,18 @@ int main(void) {
                        xb_exit_code_for(-XB_E_NOT_AVAILABLE) == XB_EXIT_HOST_MISSING &&
                        xb_exit_code_for(0) == XB_EXIT_OK,
                "exit codes");
+
+        static const char *const smuggling[] = {"-u", "ssh://-oProxyCommand=x/r", "ssh://--upload-pack=x/r", "ssh://-oX@h/r",
+                                                "git@-oProxyCommand=x:r", "-oX@h:r", "ssh://user@-host/r", NULL};
+        static const char *const fine[] = {"ssh://git@my-host/r-1", "https://h.example/a/-b", "git@h:-path", "/srv/r.git",
+                                           "file:///srv/-r", "ssh://h/--x", NULL};
+        bool all = true;
+        for (size_t i = 0; smuggling[i]; i++)
+                all = all && url_git_smuggles_option(smuggling[i]);
+        tap_ok(all, "git URLs whose URL, user or host is an option are caught");
+        all = true;
+        for (size_t i = 0; fine[i]; i++)
+                all = all && !url_git_smuggles_option(fine[i]);
+        tap_ok(all, "dashes inside host names and paths are fine");
         return tap_done();
 }

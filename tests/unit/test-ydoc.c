@@ -30,6 +30,21 @@ int main(void) {
         tap_ok(!ynode_get(n, "zz"), "absent key");
         ynode_free(n);
 
+        /* A byte-order mark opens a stream, and only there. */
+        n = parse("\xEF\xBB\xBF---\nname: x\nb: 2\n", &d);
+        tap_ok(n && streq(ynode_get(n, "name")->value, "x") && ynode_get(n, "name")->line == 2 &&
+                       ynode_get(n, "name")->col == 7,
+               "a BOM before '---' is accepted; positions count from after it");
+        ynode_free(n);
+        n = parse("\xEF\xBB\xBF" "name: x\n", &d);
+        tap_ok(n && streq(ynode_get(n, "name")->value, "x"), "a BOM before the first key is accepted");
+        ynode_free(n);
+        d = (struct xb_diag){0};
+        n = parse("name: x\n\xEF\xBB\xBF" "b: 2\n", &d);
+        tap_ok(!n && d.line == 2 && d.col == 1 && strstr(d.msg, "byte-order mark"), "a BOM elsewhere: refused at 2:1 (%u:%u %s)",
+               d.line, d.col, d.msg);
+        ynode_free(n);
+
         n = parse("script: |\n  all:\n  \techo tab inside a block scalar\n", &d);
         tap_ok(n && strstr(ynode_get(n, "script")->value, "\techo"), "tab inside a literal block is content");
         ynode_free(n);

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "artifacts.h"
+#include "core/errors.h"
+#include "core/fileio.h"
+#include "core/log.h"
+#include "core/path.h"
+#include "report/build-progress.h"
+
+static int copy_fd(int in, int out) {
+        char buf[1 << 16];
+        for (;;) {
+                ssize_t n = read(in, buf, sizeof buf);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        return 0;
+                int r = write_all(out, buf, (size_t) n);
+                if (r < 0)
+                        return r;
+        }
+}
+
+static int openat2_fd(int dirfd, const char *path, int flags, unsigned long long resolve) {
+        struct open_how how = {.flags = (unsigned long long) flags | O_CLOEXEC, .resolve = resolve};
+        int fd = (int) syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+        return fd < 0 ? -errno : fd;
+}
+
+static int collect_one(struct build_job *job, int root, int outfd, const struct plan_artifact *a, const char *tree) {
+        _cleanup_close_ int in = -EBADF, out = -EBADF;
+        _cleanup_free_ char *tmp = NULL;
+        const char *name = a->def->install_as;
+        struct stat st;
+        int r;
+
+        in = openat2_fd(root, a->path, O_RDONLY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+        if (in < 0)
+                return build_fail_errno(job, in, XB_EXIT_BUILD_FAILED, "Artifact '%s' was not produced (%s/%s): %m",
+                                        a->path, tree, a->path);
+        if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
+                return build_fail(job, XB_EXIT_BUILD_FAILED, "Artifact '%s' is not a regular file", a->path);
+        if (asprintf(&tmp, ".%s.tmp-%d", name, (int) getpid()) < 0)
+                return -ENOMEM;
+        /* Relative to the output directory's fd and never through a symlink planted there. */
+        out = openat(outfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (out < 0)
+                return build_fail_errno(job, -errno, XB_EXIT_BUILD_FAILED, "Failed to create '%s/%s': %m",
+                                        job->out_dir, tmp);
+        r = copy_fd(in, out);
+        /* Modes do not follow the umask: the same source gives the same files. */
+        if (r >= 0 && (fchmod(out, (st.st_mode & 0111) ? 0755 : 0644) < 0 || fsync(out) < 0))
+                r = -errno;
+        if (r >= 0 && renameat(outfd, tmp, outfd, name) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlinkat(outfd, tmp, 0);
+                return build_fail_errno(job, r, XB_EXIT_BUILD_FAILED, "Failed to write '%s/%s': %m", job->out_dir,
+                                        name);
+        }
+        log_info("Artifact: %s/%s", job->out_dir, name);
+        return 0;
+}
+
+int artifacts_collect(struct build_job *job, const char *tree) {
+        _cleanup_close_ int root = open(tree, O_PATH | O_DIRECTORY | O_CLOEXEC), outfd = -EBADF;
+        int r;
+
+        if (root < 0)
+                return build_fail_errno(job, -errno, XB_EXIT_BUILD_FAILED, "Failed to open the build tree '%s': %m", tree);
+        outfd = openat2_fd(AT_FDCWD, job->out_dir, O_PATH | O_DIRECTORY, 0);
+        if (outfd < 0)
+                return build_fail_errno(job, outfd, XB_EXIT_BUILD_FAILED, "Failed to open '%s': %m", job->out_dir);
+        for (size_t i = 0; i < job->plan->n_artifacts; i++)
+                if ((r = collect_one(job, root, outfd, &job->plan->artifacts[i], tree)) < 0)
+                        return r;
+        (void) fsync(outfd);
+        return 0;
+}
+
+void artifacts_result_clear(struct artifacts_result *ar) {
+        for (size_t i = 0; i < ar->n_results; i++)
+                verify_result_clear(&ar->results[i]);
+        free(ar->results);
+        *ar = (struct artifacts_result){0};
+}
+
+int artifacts_verify(struct build_job *job, const char *sysroot, struct artifacts_result *ar) {
+        const struct plan *p = job->plan;
+        bool all_ok = true;
+
+        if (!(ar->results = calloc(p->n_artifacts + 1, sizeof *ar->results)))
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_artifacts; i++) {
+                const struct recipe_expect *e = &p->artifacts[i].def->expect;
+                _cleanup_free_ char *dest = path_join(job->out_dir, p->artifacts[i].def->install_as);
+                struct verify_opts o = {.arch = p->arch, .want_static = e->static_link, .runs = e->runs,
+                                        .timeout_s = e->timeout, .sysroot = sysroot};
+                struct verify_result *v = &ar->results[i];
+                _cleanup_(xb_detail_clear) struct xb_detail err = {0};
+                struct stat st;
+                int r;
+
+                if (!dest)
+                        return -ENOMEM;
+                r = verify_artifact(dest, &o, v, &err);
+                ar->n_results = i + 1;
+                if (r < 0)
+                        return build_fail(job, r == -XB_E_NOT_AVAILABLE ? XB_EXIT_HOST_MISSING : XB_EXIT_BUILD_FAILED,
+                                          "Failed to verify '%s': %s", dest, xb_detail_text(&err, r));
+                if (stat(dest, &st) >= 0)
+                        ar->bytes += (unsigned long long) st.st_size;
+                /* stdout is the human record of a build, unless it carries JSON. */
+                verify_fprint(job->opts->print_report || build_progress_get_mode() == BUILD_PROGRESS_JSON ? stderr : stdout, v);
+                build_progress_artifact(p->artifacts[i].def->install_as, dest, v->ok);
+                if (!v->ok) {
+                        all_ok = false;
+                        log_error("Artifact '%s' failed verification", dest);
+                }
+        }
+        if (!all_ok)
+                return build_fail(job, XB_EXIT_VERIFY_FAILED, "%s", p->n_artifacts > 1 ? "Artifacts failed verification"
+                                                                                       : "The artifact failed verification");
+        ar->verified = true;
+        return 0;
+}
