@@ -66,12 +66,35 @@ static int refuse(struct extract_result *res, struct xb_detail *err, const char 
         return xb_detail_set(err, -XB_E_ARCHIVE_UNSAFE, "%s", strempty(why));
 }
 
-/* Checks one entry and strips its leading components before libarchive writes it, relative to
- * the tree (our cwd during the extraction). */
+/* Whether a parent directory of name (normalized) is a symlink on disk, and which: libarchive
+ * would refuse to write through it, we refuse the archive. The tree is fresh, so only names this
+ * extraction made symlinks are looked at (one may since have become a directory). */
+static bool parent_is_symlink(int rootfd, const struct name_set *links, const char *name,
+                              char ret_parent[static PATH_MAX]) {
+        for (const char *slash = strchr(name, '/'); slash; slash = strchr(slash + 1, '/')) {
+                size_t plen = (size_t) (slash - name);
+                char parent[PATH_MAX];
+                struct stat st;
+                if (plen >= sizeof parent || !name_set_has(links, name, plen))
+                        continue;
+                memcpy(parent, name, plen);
+                parent[plen] = 0;
+                if (fstatat(rootfd, parent, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+                        memcpy(ret_parent, parent, plen + 1);
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* Checks one entry, strips its leading components and normalizes its name before libarchive
+ * writes it, relative to the tree (our cwd during the extraction). */
 static int prepare_entry(struct archive_entry *e, int rootfd, struct name_set *links, const struct extract_opts *o,
                          struct extract_result *res, struct xb_detail *err, bool *ret_skip) {
         const char *name = archive_entry_pathname(e), *link = archive_entry_hardlink(e);
-        _cleanup_free_ char *sname_copy = NULL, *slink_copy = NULL;
+        _cleanup_free_ char *sname = NULL, *slink = NULL;
+        char parent[PATH_MAX];
+        struct stat st;
 
         *ret_skip = false;
         if (!name)
@@ -81,57 +104,108 @@ static int prepare_entry(struct archive_entry *e, int rootfd, struct name_set *l
         if (link && !archive_member_name_safe(link))
                 return refuse(res, err, name, "hard link to '%s' points outside the tree", link);
 
-        const char *sname = strip(name, o->strip_components);
-        while (sname && sname[0] == '.' && sname[1] == '/')
-                sname += 2;
-        if (sname) {
-                /* Every parent must be a real directory of the tree, never a symlink: libarchive
-                 * would skip such an entry, we refuse the archive. Only names this extraction
-                 * made symlinks are looked at on disk (one may since have become a directory). */
-                for (const char *slash = strchr(sname, '/'); slash; slash = strchr(slash + 1, '/')) {
-                        size_t plen = (size_t) (slash - sname);
-                        char parent[PATH_MAX];
-                        struct stat st;
-                        if (!name_set_has(links, sname, plen) || plen >= sizeof parent)
-                                continue;
-                        memcpy(parent, sname, plen);
-                        parent[plen] = 0;
-                        if (fstatat(rootfd, parent, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-                                return refuse(res, err, name, "would be written through the symlink '%s'", parent);
-                }
-                if (archive_entry_filetype(e) == AE_IFLNK) {
-                        /* Remembered without trailing slashes, as parents are looked up. */
-                        char key[PATH_MAX];
-                        size_t kl = strlen(sname);
-                        while (kl > 0 && sname[kl - 1] == '/')
-                                kl--;
-                        if (kl >= sizeof key)
-                                return refuse(res, err, name, "%s", "name too long");
-                        memcpy(key, sname, kl);
-                        key[kl] = 0;
-                        if (name_set_add(links, key) < 0)
-                                return -ENOMEM;
-                }
-        }
-        const char *slink = link ? strip(link, o->strip_components) : NULL;
-        if (!sname || (link && !slink)) {
+        /* Nothing is written for an entry stripped away, a hard link whose target was, or the
+         * top directory itself ("./": the tree keeps the mode it was made with). */
+        const char *stripped = strip(name, o->strip_components);
+        const char *lstripped = link ? strip(link, o->strip_components) : NULL;
+        if (!stripped || (link && !lstripped)) {
                 *ret_skip = true;
                 return 0;
         }
-        if (link) {
+        /* "a/./b", "a//b" and "a/" are "a/b" and "a": the checks compare names. */
+        if (!(sname = path_normalize(stripped)) || (link && !(slink = path_normalize(lstripped))))
+                return -ENOMEM;
+        if (streq(sname, ".")) {
+                *ret_skip = true;
+                return 0;
+        }
+        if (strlen(sname) >= PATH_MAX || (slink && strlen(slink) >= PATH_MAX))
+                return refuse(res, err, name, "%s", "name too long");
+        if (parent_is_symlink(rootfd, links, sname, parent))
+                return refuse(res, err, name, "would be written through the symlink '%s'", parent);
+        if (slink) {
+                if (streq(slink, sname))
+                        return refuse(res, err, name, "%s", "hard link to itself");
+                if (parent_is_symlink(rootfd, links, slink, parent))
+                        return refuse(res, err, name, "hard link to '%s' goes through the symlink '%s'", link, parent);
                 /* A hard link onto a symlink that also carries data would write through it. */
-                struct stat st;
-                while (slink[0] == '.' && slink[1] == '/')
-                        slink += 2;
                 if (fstatat(rootfd, slink, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
                         return refuse(res, err, name, "hard link onto the symlink '%s'", link);
-                if (!(slink_copy = strdup(slink)))
-                        return -ENOMEM;
-                archive_entry_copy_hardlink(e, slink_copy);
+                archive_entry_copy_hardlink(e, slink);
         }
-        if (!(sname_copy = strdup(sname)))
+        if (archive_entry_filetype(e) == AE_IFLNK && name_set_add(links, sname) < 0)
                 return -ENOMEM;
-        archive_entry_copy_pathname(e, sname_copy);
+        archive_entry_copy_pathname(e, sname);
+        return 0;
+}
+
+/* The errnos that mean data or metadata did not reach the disk. libarchive only warns about
+ * them where it also warns about what a file system or an unprivileged caller cannot keep
+ * (owners in a user namespace, xattrs, flags): those stay tolerated, these never are. */
+static bool errno_is_storage(int e) {
+        return e == ENOSPC || e == EDQUOT || e == EIO || e == EFBIG || e == EROFS || e == EUCLEAN;
+}
+
+/* A write to the disk failed: the path under DEST and the errno, for the caller to name. */
+static int write_failed(struct extract_result *res, struct xb_detail *err, const char *path, int e) {
+        res->write_failed = true;
+        (void) snprintf(res->path, sizeof res->path, "%s", path);
+        return xb_detail_set(err, -e, "%s", strerror(e));
+}
+
+/* libarchive's disk writer refused or failed an entry: into our codes. A header refused
+ * without an errno is one of its ARCHIVE_EXTRACT_SECURE_* checks (a symlink on the way, '..',
+ * an absolute path, a hard link through a symlink): unsafe. */
+static int disk_writer_failed(struct archive *w, struct archive_entry *e, bool header, struct extract_result *res,
+                              struct xb_detail *err) {
+        int en = archive_errno(w);
+        const char *why = archive_error_string(w) ?: "cannot write the entry";
+
+        if (en > 0 && (errno_is_storage(en) || !header))
+                return write_failed(res, err, archive_entry_pathname(e), en);
+        if (en > 0) { /* "Can't create 'x'", "Hard-link target 'x' does not exist." */
+                size_t n = strlen(why);
+                if (n > 0 && why[n - 1] == '.')
+                        n--;
+                return xb_detail_set(err, -XB_E_ARCHIVE, "%.*s: %s", (int) n, why, strerror(en));
+        }
+        return xb_detail_set(err, header ? -XB_E_ARCHIVE_UNSAFE : -XB_E_ARCHIVE, "%s%s",
+                             header ? "refused by libarchive: " : "", why);
+}
+
+/* Writes one entry and its data. Not archive_read_extract2(): it downgrades every failure of
+ * the disk writer to ARCHIVE_WARN, a refused header as a failed write(2) (ENOSPC), which read
+ * as success would leave a tree missing entries or holding truncated files. */
+static int extract_one(struct archive *a, struct archive *w, struct archive_entry *e, struct extract_result *res,
+                       struct xb_detail *err) {
+        int r = archive_write_header(w, e);
+        if (r != ARCHIVE_OK) {
+                int ft = (int) archive_entry_filetype(e);
+                /* As before: a rootfs unpacked without privilege lacks its device nodes. */
+                if (archive_errno(w) == EPERM && (ft == AE_IFCHR || ft == AE_IFBLK))
+                        return 0;
+                return disk_writer_failed(w, e, /* header= */ true, res, err);
+        }
+        /* The writer set the size to 0 when it opened no file (directories, links, devices). */
+        if (!archive_entry_size_is_set(e) || archive_entry_size(e) > 0)
+                for (;;) {
+                        const void *buf;
+                        size_t size;
+                        la_int64_t off;
+                        r = archive_read_data_block(a, &buf, &size, &off);
+                        if (r == ARCHIVE_EOF)
+                                break;
+                        /* ARCHIVE_WARN too: the data is incomplete (a bad CRC, say). */
+                        if (r != ARCHIVE_OK)
+                                return xb_detail_set(err, -XB_E_ARCHIVE, "%s",
+                                                     archive_error_string(a) ?: "cannot read the data");
+                        /* A failed or short write(2) is ARCHIVE_WARN with its errno. */
+                        if (archive_write_data_block(w, buf, size, off) < ARCHIVE_OK)
+                                return disk_writer_failed(w, e, /* header= */ false, res, err);
+                }
+        r = archive_write_finish_entry(w);
+        if (r < ARCHIVE_WARN || (r == ARCHIVE_WARN && errno_is_storage(archive_errno(w))))
+                return disk_writer_failed(w, e, /* header= */ false, res, err);
         return 0;
 }
 
@@ -165,8 +239,18 @@ static int extract_stream(struct archive *a, const char *root, const struct extr
         if (fchdir(rootfd) < 0)
                 return -errno;
         r = extract_entries(a, w, rootfd, o, total, res, err);
+        /* Closing restores the directories' modes and times. */
         if (r >= 0 && archive_write_close(w) != ARCHIVE_OK)
-                r = xb_detail_set(err, -XB_E_ARCHIVE, "%s", archive_error_string(w) ?: "cannot finish");
+                r = errno_is_storage(archive_errno(w))
+                            ? write_failed(res, err, "", archive_errno(w))
+                            : xb_detail_set(err, -XB_E_ARCHIVE, "%s", archive_error_string(w) ?: "cannot finish");
+        /* libarchive never checks close(2), and some file systems report a failed write only at
+         * writeback (NFS, thin provisioning, a dying disk): the tree is renamed into place once
+         * its data reached the disk. syncfs() reports the writeback errors of the file system
+         * since rootfd was opened (Linux 5.8); it flushes all of that file system, at most what
+         * the extraction itself just wrote on a quiet host. */
+        if (r >= 0 && syncfs(rootfd) < 0)
+                r = write_failed(res, err, "", errno);
         if (fchdir(cwd) < 0 && r >= 0)
                 r = -errno;
         return r;
@@ -208,13 +292,10 @@ static int extract_entries_into(struct archive *a, struct archive *w, int rootfd
                         return r;
                 if (skip)
                         continue;
-                r = archive_read_extract2(a, e, w);
-                if (r < ARCHIVE_WARN) {
-                        const char *why = archive_error_string(w) ?: archive_error_string(a);
+                r = extract_one(a, w, e, res, err);
+                if (r < 0) {
                         (void) snprintf(res->entry, sizeof res->entry, "%s", name);
-                        /* libarchive's own refusals (symlink traversal, '..'): unsafe, not broken. */
-                        bool unsafe = why && (strstr(why, "symlink") || strstr(why, "..") || strstr(why, "absolute"));
-                        return xb_detail_set(err, unsafe ? -XB_E_ARCHIVE_UNSAFE : -XB_E_ARCHIVE, "%s", why ?: "cannot extract");
+                        return r;
                 }
                 if (o->progress)
                         o->progress(o->userdata, res->entries, (uint64_t) archive_filter_bytes(a, -1), total);

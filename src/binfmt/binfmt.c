@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -13,6 +15,7 @@
 #include "binfmt.h"
 #include "core/fileio.h"
 #include "core/path.h"
+#include "verify/elf.h"
 
 #define BINFMTFS_MAGIC 0x42494e4d
 
@@ -282,6 +285,18 @@ int binfmt_list(const char *mnt, struct binfmt_entry **ret, size_t *ret_n) {
         return 0;
 }
 
+/* 1 for a dynamically linked ELF file, 0 for a static one (static-pie too); -errno, or -EINVAL
+ * when it is no ELF file, with why in err. */
+static int elf_is_dynamic(const char *path, struct xb_detail *err) {
+        struct elf_info info;
+        int r = elf_parse_file(path, &info, err);
+        if (r < 0)
+                return r;
+        r = !info.is_static;
+        elf_info_clear(&info);
+        return r;
+}
+
 const char *binfmt_entry_problem(const struct binfmt_entry *e) {
         if (!e->enabled)
                 return "disabled";
@@ -291,7 +306,31 @@ const char *binfmt_entry_problem(const struct binfmt_entry *e) {
                 return "C flag: setuid ARM programs would run qemu itself with their credentials, as root";
         if (access(e->rule.interpreter, X_OK) < 0)
                 return "its interpreter is missing";
+        if (elf_is_dynamic(e->rule.interpreter, /* err= */ NULL) > 0)
+                return "its interpreter is dynamically linked: inside a chroot the kernel looks for its loader and "
+                       "libraries in the ARM tree, where they do not exist (qemu-user-static has static ones)";
         return NULL;
+}
+
+int binfmt_interpreter_check(const char *interpreter, enum xb_arch a, struct xb_detail *err) {
+        _cleanup_(xb_detail_clear) struct xb_detail e = {0};
+        _cleanup_free_ char *real = NULL;
+        int r;
+
+        assert(interpreter);
+        r = elf_is_dynamic(interpreter, &e);
+        if (r == 0)
+                return 0;
+        if (r < 0)
+                return xb_detail_set(err, -XB_E_NOT_AVAILABLE, "cannot tell whether the qemu interpreter %s is statically linked: %s",
+                                     interpreter, xb_detail_text(&e, r));
+        /* Debian's binfmt.d names a link (/usr/libexec/qemu-binfmt/arm-binfmt-P): say what it is. */
+        real = realpath(interpreter, NULL);
+        bool link = real && !streq(real, interpreter);
+        return xb_detail_set(err, -XB_E_NOT_AVAILABLE,
+                             "%s%s%s%s is dynamically linked: it cannot run ARM programs inside a chroot. "
+                             "apt-get install qemu-user-static (its /usr/bin/qemu-%s-static)",
+                             interpreter, link ? " (" : "", link ? real : "", link ? ")" : "", binfmt_qemu_name(a));
 }
 
 static int write_file(const char *mnt, const char *name, const char *text) {
@@ -344,7 +383,7 @@ static int state_add(const char *state_file, const char *name) {
 }
 
 int binfmt_setup(const char *mnt, const char *binfmt_d, const char *state_file, enum xb_arch a,
-                 bool force, struct binfmt_setup_result *ret) {
+                 bool force, struct binfmt_setup_result *ret, struct xb_detail *err) {
         _cleanup_free_ struct binfmt_entry *v = NULL;
         struct binfmt_rule rule;
         size_t n = 0, off = 0;
@@ -387,6 +426,15 @@ int binfmt_setup(const char *mnt, const char *binfmt_d, const char *state_file, 
                 (void) snprintf(ret->name, sizeof ret->name, "%s", (ours ? ours : fit)->rule.name);
                 return 0;
         }
+        /* What we would register is checked before --force disables anything. */
+        if (!ours) {
+                r = binfmt_default_rule(binfmt_d, a, &rule);
+                if (r < 0)
+                        return r;
+                r = binfmt_interpreter_check(rule.interpreter, a, err);
+                if (r < 0)
+                        return r;
+        }
         if (unfit)
                 for (size_t i = 0; i < n; i++)
                         if (binfmt_rule_matches_arch(&v[i].rule, a) && v[i].enabled && binfmt_entry_problem(&v[i])) {
@@ -402,9 +450,6 @@ int binfmt_setup(const char *mnt, const char *binfmt_d, const char *state_file, 
                 (void) snprintf(ret->name, sizeof ret->name, "%s", ours->rule.name);
                 return 0;
         }
-        r = binfmt_default_rule(binfmt_d, a, &rule);
-        if (r < 0)
-                return r;
         r = binfmt_register(mnt, &rule);
         if (r < 0)
                 return r;

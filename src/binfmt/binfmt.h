@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/errors.h"
 #include "core/macro.h"
 #include "recipe/arch.h"
 
@@ -56,6 +57,13 @@ int binfmt_list(const char *mnt, struct binfmt_entry **ret, size_t *ret_n);
 /* Why an entry would not serve xbuild's chroots, or NULL when it is fine. */
 const char *binfmt_entry_problem(const struct binfmt_entry *e);
 
+/* Whether interpreter can run arch's programs inside a chroot with the F flag: the kernel opens
+ * it at registration, but a dynamically linked one still looks for its ELF interpreter and
+ * libraries in the chroot. 0 when it is statically linked; -XB_E_NOT_AVAILABLE when it is
+ * dynamic, or cannot be read or is no ELF file, with a sentence in err naming it and
+ * qemu-user-static's binary for arch. */
+int binfmt_interpreter_check(const char *interpreter, enum xb_arch a, struct xb_detail *err);
+
 int binfmt_register(const char *mnt, const struct binfmt_rule *r);
 /* Removes an entry (writes -1); refuses names that are not ours with -EPERM. */
 int binfmt_remove(const char *mnt, const char *name);
@@ -78,9 +86,11 @@ struct binfmt_setup_result {
 
 /* Makes sure ARM executables of arch run through qemu with the F flag. A foreign entry that
  * fits is reused; unfit foreign entries are explained and left alone unless force, which
- * disables them (remembered in state_file so binfmt_teardown re-enables them). */
+ * disables them (remembered in state_file so binfmt_teardown re-enables them). An interpreter
+ * of qemu-user-static's definition that binfmt_interpreter_check() refuses is never
+ * registered and nothing is changed: -XB_E_NOT_AVAILABLE with its sentence in err. */
 int binfmt_setup(const char *mnt, const char *binfmt_d, const char *state_file, enum xb_arch a,
-                 bool force, struct binfmt_setup_result *ret);
+                 bool force, struct binfmt_setup_result *ret, struct xb_detail *err);
 /* Removes our entries for arch (any arch: _XB_ARCH_INVALID) and re-enables what we disabled. */
 int binfmt_teardown(const char *mnt, const char *state_file, enum xb_arch a, unsigned *ret_removed);
 

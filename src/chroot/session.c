@@ -155,6 +155,19 @@ int session_destroy(struct session *s, bool keep) {
         return rm_rf(s->dir);
 }
 
+char *session_busy_reason(const struct session *s) {
+        _cleanup_free_ char *what = NULL;
+        char *out = NULL;
+        if (mounts_below_describe(s->dir, &what) <= 0)
+                return NULL;
+        /* Our own mounts live in the session's namespace and vanish with it: this one was made
+         * from outside, and deleting below it would delete what it shows. */
+        if (asprintf(&out, "the session %s was not removed: %s is mounted below it, from outside the session; "
+                           "unmount it, then run 'xbuild clean'", s->dir, what) < 0)
+                return NULL;
+        return out;
+}
+
 static bool owner_alive(const char *dir) {
         _cleanup_free_ char *marker = path_join(dir, MARKER), *text = NULL;
         char *p;

@@ -50,6 +50,8 @@ int session_exec(const struct session *s, const struct session_spec *spec, char 
 /* Deletes the session directory unless keep. -EBUSY if something is still mounted below it
  * (then nothing is deleted). */
 int session_destroy(struct session *s, bool keep);
+/* After session_destroy() said -EBUSY: why, in one line naming the mount and what to do. */
+char *session_busy_reason(const struct session *s);
 struct session *session_free(struct session *s);
 DEFINE_FREEP(struct session, session_free)
 

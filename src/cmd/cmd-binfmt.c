@@ -104,18 +104,20 @@ static int do_install(int arches_mask) {
         bool seen_qemu[2] = {false, false};
 
         for (int a = 0; a < _XB_ARCH_MAX; a++) {
+                _cleanup_(xb_detail_clear) struct xb_detail e = {0};
                 struct binfmt_setup_result res;
                 int r, q = streq(binfmt_qemu_name((enum xb_arch) a), "arm") ? 0 : 1;
                 if (!(arches_mask & (1 << a)) || seen_qemu[q])
                         continue; /* armhf and armel share qemu-arm */
                 seen_qemu[q] = true;
-                r = binfmt_setup(BINFMT_MNT, NULL, BINFMT_STATE_FILE, (enum xb_arch) a, arg_force, &res);
+                r = binfmt_setup(BINFMT_MNT, NULL, BINFMT_STATE_FILE, (enum xb_arch) a, arg_force, &res, &e);
                 if (r == -ENOENT)
                         return log_error("No qemu-user-static definition for %s: install it (apt-get install qemu-user-static)",
                                          arch_to_string((enum xb_arch) a)),
                                XB_EXIT_HOST_MISSING;
                 if (r < 0)
-                        return log_error_errno(r, "Failed to set up binfmt_misc for %s: %m", arch_to_string((enum xb_arch) a)),
+                        return log_error("Failed to set up binfmt_misc for %s: %s", arch_to_string((enum xb_arch) a),
+                                         xb_detail_text(&e, r)),
                                XB_EXIT_HOST_MISSING;
                 if (res.mounted_now)
                         log_info("Mounted binfmt_misc at %s", BINFMT_MNT);

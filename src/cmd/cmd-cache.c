@@ -79,13 +79,13 @@ static int do_verify(const struct cache *c) {
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *p = cache_blob_path(c, e[i].sha256);
                 char got[SHA256_HEX_LEN + 1];
-                r = p ? sha256_file(p, got) : -ENOMEM;
-                if (r < 0) {
-                        log_error_errno(r, "Failed to read '%s': %m", strempty(p));
-                        bad++;
-                } else if (!streq(got, e[i].sha256)) {
-                        log_error("Corrupt cache entry %s: its content hashes to %s (%s)", strempty(p), got,
+                r = p ? cache_verify_blob(c, e[i].sha256, got) : -ENOMEM;
+                if (r == -XB_E_CHECKSUM) {
+                        log_error("Corrupt cache entry %s: its content hashes to %s (%s)", p, got,
                                   e[i].url ? e[i].url : "no URL recorded");
+                        bad++;
+                } else if (r < 0) {
+                        log_error_errno(r, "Failed to read '%s': %m", strempty(p));
                         bad++;
                 }
         }

@@ -102,7 +102,10 @@ static int fetch_one(const struct cache *c, const char *label, const char *url, 
         else
                 log_info("%s: %s in %.1f s%s", label, format_bytes(res.size, size, sizeof size), (double) ms / 1000.0,
                          res.http.resumed_from ? " (resumed)" : "");
-        if (!sha256)
+        if (!sha256 && res.http.effective_url) /* a recipe may want the final URL */
+                log_warning("%s was not pinned (redirected to %s); pin it with sha256 %s", url,
+                            res.http.effective_url, res.sha256);
+        else if (!sha256)
                 log_warning("%s was not pinned; pin it with sha256 %s", url, res.sha256);
         printf("sha256 %s %s\n", res.sha256, res.path);
         fetch_result_clear(&res);

@@ -6,7 +6,7 @@
 #include "core/errors.h"
 #include "core/log.h"
 #include "plan-load.h"
-#include "report/plan-json.h"
+#include "strategy/plan-json.h"
 
 static const char usage[] =
         "Usage: xbuild plan RECIPE [OPTIONS]\n"

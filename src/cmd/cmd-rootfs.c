@@ -42,7 +42,7 @@ static int do_list(void) {
         if ((r = cli_open_cache(&c)) != 0)
                 return r;
         if (!(base = cache_sub(c, "rootfs", NULL)))
-                return XB_EXIT_BUILD_FAILED;
+                return log_error_errno(-ENOMEM, "Failed to list root file systems: %m"), XB_EXIT_BUILD_FAILED;
         d = opendir(base);
         if (!d)
                 return XB_EXIT_OK;

@@ -110,8 +110,10 @@ int cmd_run(int argc, char **argv) {
         r = session_create(rs.cache->root, &s);
         if (r < 0)
                 return log_error_errno(r, "Failed to create a session: %m"), XB_EXIT_BUILD_FAILED;
-        if (!(env = rootfs_base_env()))
-                return XB_EXIT_BUILD_FAILED;
+        if (!(env = rootfs_base_env())) {
+                (void) session_destroy(s, false);
+                return log_error_errno(-ENOMEM, "Failed to start the session: %m"), XB_EXIT_BUILD_FAILED;
+        }
         char hostname[64];
         (void) snprintf(hostname, sizeof hostname, "xbuild-%s", arch_to_string(a));
         struct session_spec spec = {.lowers = rs.lowers, .binds = arg_binds, .n_binds = arg_n_binds,
@@ -129,9 +131,13 @@ int cmd_run(int argc, char **argv) {
         if (arg_keep)
                 log_info("Session kept in %s", s->dir);
         else if (r < 0) {
-                log_error_errno(r, "Failed to remove the session %s: %m", s->dir);
-                if (ret == 0)
-                        ret = XB_EXIT_CLEANUP_INCOMPLETE;
+                _cleanup_free_ char *why = r == -EBUSY ? session_busy_reason(s) : NULL;
+                if (why)
+                        log_error("%s", why);
+                else
+                        log_error_errno(r, "Failed to remove the session %s: %m", s->dir);
+                /* Something left on the host outranks the command's own status. */
+                ret = XB_EXIT_CLEANUP_INCOMPLETE;
         }
         return ret;
 }

@@ -6,7 +6,7 @@
 #include "core/errors.h"
 #include "core/log.h"
 #include "core/strv.h"
-#include "report/plan-json.h"
+#include "strategy/plan-json.h"
 
 static bool arg_json = false;
 

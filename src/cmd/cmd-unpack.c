@@ -93,7 +93,13 @@ int cmd_unpack(int argc, char **argv) {
         if (r == -EEXIST)
                 return log_error("Refusing to unpack into '%s': it exists", dest), XB_EXIT_BAD_INPUT;
         if (r < 0) {
-                if (res.entry[0])
+                if (res.write_failed) /* the disk, not the archive: a full one, say */
+                        log_error("Failed to write '%s%s%s': %s; nothing was left in '%s'", dest, res.path[0] ? "/" : "",
+                                  res.path, xb_detail_text(&e, r), dest);
+                else if (r == -XB_E_ARCHIVE_UNSAFE && res.entry[0])
+                        log_error("Refused archive entry '%s' of '%s': %s; nothing was left in '%s'", res.entry, archive,
+                                  xb_detail_text(&e, r), dest);
+                else if (res.entry[0])
                         log_error("Failed to unpack '%s': entry '%s': %s; nothing was left in '%s'", archive,
                                   res.entry, xb_detail_text(&e, r), dest);
                 else

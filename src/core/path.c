@@ -144,6 +144,17 @@ int mkdir_p_beneath(const char *base, const char *rel, unsigned mode) {
         return 0;
 }
 
+int mkdir_private(const char *dir) {
+        struct stat st;
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        if (lstat(dir, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return S_ISLNK(st.st_mode) ? -ELOOP : -ENOTDIR;
+        return (st.st_mode & 07777) == 0700 || chmod(dir, 0700) >= 0 ? 0 : -errno;
+}
+
 bool path_exists(const char *p) {
         struct stat st;
         return lstat(p, &st) == 0;

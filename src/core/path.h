@@ -20,5 +20,9 @@ int mkdir_p(const char *p, unsigned mode);
 /* mkdir -p base (followed as given: the caller's), then each component of rel below it, none
  * of which may be a symlink (-ELOOP) or "." / ".." (-EINVAL). */
 int mkdir_p_beneath(const char *base, const char *rel, unsigned mode);
+/* A directory only its owner can enter (0700), as mmdebstrap and sbuild keep root file
+ * systems whose setuid programs must not be reachable: created so, or tightened when it exists
+ * (that one directory; never what is inside). A symlink there is refused (-ELOOP). */
+int mkdir_private(const char *dir);
 bool path_exists(const char *p);
 bool path_is_dir(const char *p);

@@ -130,39 +130,51 @@ static void unescape_octal(char *s) {
         *o = 0;
 }
 
-int mounts_below(const char *path, bool *ret) {
+int mounts_below_describe(const char *path, char **ret) {
         _cleanup_free_ char *text = NULL;
         char real[PATH_MAX];
         size_t pl;
         int r;
 
+        *ret = NULL;
         if (!realpath(path, real))
-                return errno == ENOENT ? (*ret = false, 0) : -errno;
+                return errno == ENOENT ? 0 : -errno;
         pl = strlen(real);
         r = read_full_file("/proc/self/mountinfo", 64u << 20, &text, NULL);
         if (r < 0)
                 return r;
-        *ret = false;
         for (char *l = text; *l;) {
                 size_t n = strcspn(l, "\n");
                 bool last = l[n] == 0;
                 l[n] = 0;
-                /* Field 5 is the mount point. */
-                char *f = l;
+                /* Field 5 is the mount point; after " - " come the type and the source. */
+                char *f = l, *sep = strstr(l, " - ");
                 for (int i = 0; i < 4 && f; i++) {
                         f = strchr(f, ' ');
                         if (f)
                                 f++;
                 }
                 if (f) {
-                        char mp[PATH_MAX];
+                        char mp[PATH_MAX], type[64] = "?", source[PATH_MAX] = "?";
                         (void) snprintf(mp, sizeof mp, "%.*s", (int) strcspn(f, " "), f);
                         unescape_octal(mp);
+                        if (sep)
+                                (void) sscanf(sep + 3, "%63s %4095s", type, source);
+                        unescape_octal(source);
                         if (strneq(mp, real, pl) && (mp[pl] == 0 || mp[pl] == '/'))
-                                *ret = true;
+                                return asprintf(ret, "%s (%s from %s)", mp, type, source) < 0 ? -ENOMEM : 1;
                 }
                 l += n + (last ? 0 : 1);
         }
+        return 0;
+}
+
+int mounts_below(const char *path, bool *ret) {
+        _cleanup_free_ char *what = NULL;
+        int r = mounts_below_describe(path, &what);
+        if (r < 0)
+                return r;
+        *ret = r > 0;
         return 0;
 }
 

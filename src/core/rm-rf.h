@@ -10,6 +10,9 @@ int rm_rf(const char *path);
 
 /* Whether anything in our mount namespace is mounted at or below path (a missing path: no). */
 int mounts_below(const char *path, bool *ret);
+/* The first mount at or below path as "MOUNTPOINT (TYPE from SOURCE)": 1 with *ret set, 0 when
+ * nothing is mounted there (*ret NULL). */
+int mounts_below_describe(const char *path, char **ret);
 /* rm_rf() unless something is mounted below path (then -EBUSY and nothing is removed). */
 int rm_rf_unless_mounted(const char *path);
 /* rm_rf_unless_mounted() on each entry of dir that want() picks; counts what was removed and

@@ -7,10 +7,16 @@
 static volatile sig_atomic_t interrupted = 0;
 
 static void on_signal(int sig) {
+        pid_t pid = spawn_running_pid;
         (void) sig;
         interrupted = 1;
-        if (spawn_running_pid > 0)
-                (void) kill(spawn_running_pid, SIGTERM);
+        if (pid > 0) {
+                /* The whole group of a step started with SPAWN_NEW_PGRP: a shell killed alone
+                 * would leave its foreground child holding the output pipe. kill(-pid) fails
+                 * harmlessly when the child has no group of its own. */
+                (void) kill(-pid, SIGTERM);
+                (void) kill(pid, SIGTERM);
+        }
 }
 
 void signals_forward_install(bool ignore_sigint) {

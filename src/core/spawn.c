@@ -253,12 +253,23 @@ int spawn_run(const struct spawn_req *req, struct spawn_result *ret) {
                 if (sink.log_fd < 0)
                         return -errno;
         }
+        /* A SIGTERM between the fork and spawn_running_pid would find no child to pass on to
+         * (a step that signals us at once, a user's quick ^C): hold those signals until the
+         * handler can see the child. The child clears its mask before exec. */
+        sigset_t stop, saved;
+        sigemptyset(&stop);
+        sigaddset(&stop, SIGTERM);
+        sigaddset(&stop, SIGINT);
+        sigaddset(&stop, SIGHUP);
+        (void) sigprocmask(SIG_BLOCK, &stop, &saved);
         r = spawn_start(req, &pid, &out_fd);
+        if (r >= 0)
+                spawn_running_pid = pid;
+        (void) sigprocmask(SIG_SETMASK, &saved, NULL);
         if (r < 0) {
                 closep(&sink.log_fd);
                 return r;
         }
-        spawn_running_pid = pid;
         pidfd = pidfd_open_compat(pid);
         if (req->timeout_ms > 0)
                 deadline = spawn_now_ms() + req->timeout_ms;

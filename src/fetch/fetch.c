@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include "core/errors.h"
+#include "core/log.h"
 #include "core/path.h"
 #include "fetch.h"
 
 void fetch_result_clear(struct fetch_result *r) {
         free(r->path);
         r->path = NULL;
+        http_result_clear(&r->http);
 }
 
 bool fetch_url_allowed(const char *url) {
@@ -32,11 +34,46 @@ static int hit(const struct cache *c, const char *sha256, struct fetch_result *r
         return 0;
 }
 
+/* The pinned blob, checked: 1 with res filled when it is whole; 0 when there is none, or when
+ * it is corrupt: then, with evict, it is removed and *evicted set (without, the caller decides
+ * under the lock, where no other process is fetching it). */
+static int cached(const struct cache *c, const struct fetch_req *req, bool evict, struct fetch_result *res,
+                  bool *evicted) {
+        _cleanup_(xb_detail_clear) struct xb_detail why = {0};
+        char indexed[SHA256_HEX_LEN + 1];
+        uint64_t size;
+        int r;
+
+        /* The size this URL gave, when the index says it gave this blob. */
+        if (cache_lookup_url(c, req->url, indexed, &size) < 0 || !streq(indexed, req->sha256))
+                size = UINT64_MAX;
+        r = cache_check_blob(c, req->sha256, size, &why);
+        if (r == -ENOENT || (r == -XB_E_CHECKSUM && !evict))
+                return 0;
+        if (r == -XB_E_CHECKSUM) {
+                /* Logged here, not by the caller: the fetch goes on, so there is no error to
+                 * carry, and callers that only see it through source_prepare() or a rootfs
+                 * still owe the user word that their cache was damaged. */
+                log_warning("Cached blob %s is corrupt (%s): removed, fetching again", req->sha256,
+                            xb_detail_text(&why, r));
+                r = cache_evict_blob(c, req->sha256);
+                if (r < 0)
+                        return r;
+                *evicted = true;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        r = hit(c, req->sha256, res);
+        return r < 0 ? r : 1;
+}
+
 int fetch_to_cache(const struct cache *c, const struct fetch_req *req, struct fetch_result *res, struct xb_detail *err) {
         _cleanup_close_ int lock = -EBADF, fd = -EBADF;
         _cleanup_free_ char *key = NULL, *part = NULL, *name = NULL;
+        _cleanup_(xb_detail_clear) struct xb_detail dl = {0};
         char urlhash[SHA256_HEX_LEN + 1];
-        bool second_try = false;
+        bool second_try = false, evicted = false;
         struct stat st;
         int r;
 
@@ -45,8 +82,8 @@ int fetch_to_cache(const struct cache *c, const struct fetch_req *req, struct fe
                 return -XB_E_FETCH_SCHEME;
         if (!req->sha256 && !req->allow_unpinned)
                 return -XB_E_UNPINNED;
-        if (req->sha256 && cache_has_blob(c, req->sha256))
-                return hit(c, req->sha256, res);
+        if (req->sha256 && (r = cached(c, req, false, res, &evicted)) != 0)
+                return r < 0 ? r : 0;
 
         if (sha256_string(req->url, urlhash) < 0)
                 return -ENOMEM;
@@ -56,8 +93,9 @@ int fetch_to_cache(const struct cache *c, const struct fetch_req *req, struct fe
         r = cache_lock(c, key, &res->waited, &lock);
         if (r < 0)
                 return r;
-        if (req->sha256 && cache_has_blob(c, req->sha256))
-                return hit(c, req->sha256, res); /* the other process fetched it meanwhile */
+        /* Again under the lock: the other process may have fetched it meanwhile. */
+        if (req->sha256 && (r = cached(c, req, true, res, &evicted)) != 0)
+                return r < 0 ? r : 0;
 
         if (asprintf(&name, "%s.part", key) < 0 || !(part = cache_sub(c, "tmp", name)))
                 return -ENOMEM;
@@ -65,11 +103,14 @@ again:
         fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return -errno;
-        r = http_download(req->url, fd, &req->http, &res->http, err);
+        r = http_download(req->url, fd, &req->http, &res->http, evicted ? &dl : err);
         if (r < 0) {
                 /* Keep what arrived only when a later run can resume it. */
                 if (r != -XB_E_FETCH || fstat(fd, &st) < 0 || st.st_size == 0)
                         (void) unlink(part);
+                if (evicted)
+                        return xb_detail_set(err, r, "cached blob %s was corrupt and is removed; fetching it again failed: %s",
+                                             req->sha256, xb_detail_text(&dl, r));
                 return r;
         }
         if (lseek(fd, 0, SEEK_SET) < 0 || fstat(fd, &st) < 0)
@@ -86,6 +127,7 @@ again:
                         second_try = true;
                         closep(&fd);
                         fd = -EBADF;
+                        http_result_clear(&res->http);
                         goto again;
                 }
                 return -XB_E_CHECKSUM;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,6 +86,20 @@ static bool transient(CURLcode c, long status) {
         }
 }
 
+static bool has_scheme(const char *url, const char *scheme) {
+        size_t n = strlen(scheme);
+        return strncasecmp(url, scheme, n) == 0 && strneq(url + n, "://", 3);
+}
+
+const char *http_redirect_protocols(const char *url) {
+        return has_scheme(url, "https") ? "https" : "http,https";
+}
+
+void http_result_clear(struct http_result *r) {
+        free(r->effective_url);
+        r->effective_url = NULL;
+}
+
 static void global_init(void) {
         static bool done = false;
         if (!done) {
@@ -100,7 +115,8 @@ static int one_attempt(const char *url, int fd, const struct http_opts *o, struc
         struct transfer t = {.fd = fd, .o = o};
         struct stat st;
         CURLcode c;
-        long status = 0;
+        long status = 0, redirects = 0;
+        char *eff = NULL;
         int r = 0;
 
         *ret_retry = *ret_restart = false;
@@ -120,7 +136,7 @@ static int one_attempt(const char *url, int fd, const struct http_opts *o, struc
         (void) curl_easy_setopt(t.curl, CURLOPT_NOSIGNAL, 1L);
         (void) curl_easy_setopt(t.curl, CURLOPT_USERAGENT, "xbuild/" XB_VERSION);
         (void) curl_easy_setopt(t.curl, CURLOPT_PROTOCOLS_STR, o->allow_file ? "http,https,file" : "http,https");
-        (void) curl_easy_setopt(t.curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        (void) curl_easy_setopt(t.curl, CURLOPT_REDIR_PROTOCOLS_STR, http_redirect_protocols(url));
         (void) curl_easy_setopt(t.curl, CURLOPT_FOLLOWLOCATION, 1L);
         (void) curl_easy_setopt(t.curl, CURLOPT_MAXREDIRS, 5L);
         (void) curl_easy_setopt(t.curl, CURLOPT_FAILONERROR, 1L);
@@ -142,8 +158,17 @@ static int one_attempt(const char *url, int fd, const struct http_opts *o, struc
         (void) curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &status);
         res->status = status;
         res->received += t.written;
+        /* After a redirect the effective URL is where it went (or, refused, tried to go). */
+        (void) curl_easy_getinfo(t.curl, CURLINFO_EFFECTIVE_URL, &eff);
+        (void) curl_easy_getinfo(t.curl, CURLINFO_REDIRECT_COUNT, &redirects);
+        if (eff && streq(eff, url))
+                eff = NULL;
+        free(res->effective_url);
+        res->effective_url = eff && redirects > 0 ? strdup(eff) : NULL;
 
-        if (c == CURLE_OK)
+        if (eff && redirects > 0 && !res->effective_url)
+                r = -ENOMEM;
+        else if (c == CURLE_OK)
                 r = 0;
         else if (t.too_large || c == CURLE_FILESIZE_EXCEEDED)
                 r = xb_detail_set(err, -XB_E_TOO_LARGE, "larger than the limit of %llu bytes", (unsigned long long) t.max_size);
@@ -162,10 +187,9 @@ static int one_attempt(const char *url, int fd, const struct http_opts *o, struc
                         r = -XB_E_FETCH;
                 }
         } else if (c == CURLE_UNSUPPORTED_PROTOCOL) {
-                /* After a redirect the effective URL is where it tried to go. */
-                char *eff = NULL;
-                (void) curl_easy_getinfo(t.curl, CURLINFO_EFFECTIVE_URL, &eff);
-                if (eff && !streq(eff, url))
+                if (eff && has_scheme(url, "https") && has_scheme(eff, "http"))
+                        r = xb_detail_set(err, -XB_E_FETCH_SCHEME, "Refused a redirect from https to plain http: %s", eff);
+                else if (eff)
                         r = xb_detail_set(err, -XB_E_FETCH_SCHEME, "redirect to a forbidden scheme: %s", eff);
                 else
                         r = xb_detail_set(err, -XB_E_FETCH_SCHEME, "%s", errbuf[0] ? errbuf : curl_easy_strerror(c));

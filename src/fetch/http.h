@@ -7,7 +7,8 @@
 #include "core/errors.h"
 
 /* HTTP(S) downloads through libcurl: resumable, retried on transient failures, bounded in
- * time and size, redirects limited to http and https, TLS always verified. */
+ * time and size, redirects limited to http and https (https only from an https URL: never a
+ * downgrade), TLS always verified. */
 
 struct http_opts {
         unsigned connect_timeout_s; /* 0: 30 */
@@ -25,10 +26,19 @@ struct http_result {
         unsigned attempts;
         uint64_t resumed_from; /* bytes already in the file at the first attempt */
         uint64_t received;    /* bytes written by all attempts */
+        char *effective_url;  /* where the last attempt ended after redirects; NULL when at the
+                               * URL asked for. Freed by http_result_clear() */
 };
+
+void http_result_clear(struct http_result *r);
+
+/* The schemes a redirect from url may go to (CURLOPT_REDIR_PROTOCOLS_STR): "https" when url is
+ * https, so TLS is never silently dropped; "http,https" otherwise. */
+const char *http_redirect_protocols(const char *url);
 
 /* Appends the body of url to fd, which may already hold a prefix of it (then a Range request
  * resumes; a server that ignores ranges restarts the file). Returns 0, or -XB_E_FETCH,
- * -XB_E_HTTP_STATUS, -XB_E_FETCH_SCHEME, -XB_E_TOO_LARGE, -errno; err says why (the last
- * attempt's reason, and how many attempts were made). */
+ * -XB_E_HTTP_STATUS, -XB_E_FETCH_SCHEME (also a refused redirect), -XB_E_TOO_LARGE, -errno;
+ * err says why (the last attempt's reason, and how many attempts were made). res is reset
+ * first: clear it between two calls. */
 int http_download(const char *url, int fd, const struct http_opts *o, struct http_result *res, struct xb_detail *err);

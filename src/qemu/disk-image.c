@@ -91,7 +91,7 @@ static int make_image(const struct cache *c, char *const *lowers, const char *im
 int vm_image_prepare(const struct cache *c, char *const *lowers, const char *log_path, bool echo, char **ret_path,
                      bool *ret_created, struct xb_detail *err) {
         _cleanup_free_ char *keyed = NULL, *name = NULL, *dir = NULL, *image = NULL, *partial = NULL, *pimage = NULL,
-                            *images = NULL;
+                            *images = NULL, *vm = NULL;
         _cleanup_close_ int lock = -EBADF;
         char hex[SHA256_HEX_LEN + 1];
         FILE *f;
@@ -105,9 +105,14 @@ int vm_image_prepare(const struct cache *c, char *const *lowers, const char *log
         STRV_FOREACH(l, lowers)
                 fprintf(f, "%s\n", *l);
         if (fclose(f) != 0 || sha256_string(keyed, hex) < 0 || asprintf(&name, "img-%.16s", hex) < 0 ||
-            !(images = cache_sub(c, "vm", "images")) || !(dir = path_join(images, name)) ||
+            !(vm = cache_sub(c, "vm", NULL)) || !(images = path_join(vm, "images")) || !(dir = path_join(images, name)) ||
             !(image = path_join(dir, "rootfs.ext4")))
                 return -ENOMEM;
+        /* Before any image is used, one an older xbuild made too. */
+        if ((r = mkdir_private(vm)) < 0 || (r = mkdir_private(images)) < 0)
+                return xb_detail_set(err, r, "cannot make %s private (mode 0700): %s", images, xb_strerror(r));
+        if (path_is_dir(dir) && (r = mkdir_private(dir)) < 0)
+                return xb_detail_set(err, r, "cannot make %s private (mode 0700): %s", dir, xb_strerror(r));
         if (path_exists(image)) {
                 *ret_path = TAKE_PTR(image);
                 *ret_created = false;
@@ -120,12 +125,10 @@ int vm_image_prepare(const struct cache *c, char *const *lowers, const char *log
                 *ret_created = false;
                 return 0;
         }
-        if ((r = mkdir_p(images, 0755)) < 0)
-                return r;
         if (asprintf(&partial, "%s.partial-%d", dir, (int) getpid()) < 0 || !(pimage = path_join(partial, "rootfs.ext4")))
                 return -ENOMEM;
         (void) rm_rf(partial);
-        if (mkdir(partial, 0755) < 0)
+        if (mkdir(partial, 0700) < 0)
                 return -errno;
         _cleanup_free_ char *layers = path_join(partial, "layers");
         if (!layers)

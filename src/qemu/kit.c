@@ -356,7 +356,7 @@ int vm_kit_prepare(const struct vm_kit_req *req, struct vm_kit *ret, bool *ret_c
         bool debian = rf && rf->provider == ROOTFS_DEBOOTSTRAP;
         const char *suite = debian && rf->suite ? rf->suite : "bookworm";
         const char *keyring = debian && rf->keyring ? rf->keyring : DEFAULT_KEYRING;
-        _cleanup_free_ char *mirror = NULL, *keyed = NULL, *name = NULL, *dir = NULL, *partial = NULL;
+        _cleanup_free_ char *mirror = NULL, *keyed = NULL, *name = NULL, *dir = NULL, *partial = NULL, *vm = NULL;
         _cleanup_close_ int lock = -EBADF;
         char hex[SHA256_HEX_LEN + 1];
         int r;
@@ -381,8 +381,13 @@ int vm_kit_prepare(const struct vm_kit_req *req, struct vm_kit *ret, bool *ret_c
                 keyed = k2;
         }
         if (sha256_string(keyed, hex) < 0 || asprintf(&name, "kit-%s-%s-%.12s", va->deb_arch, suite, hex) < 0 ||
-            !(dir = cache_sub(req->cache, "vm", name)))
+            !(vm = cache_sub(req->cache, "vm", NULL)) || !(dir = path_join(vm, name)))
                 return -ENOMEM;
+        /* Before apt_setup() makes CACHE/vm/apt-* (0755 below it is fine) or a kit is used. */
+        if ((r = mkdir_private(vm)) < 0)
+                return xb_detail_set(err, r, "cannot make %s private (mode 0700): %s", vm, xb_strerror(r));
+        if (path_is_dir(dir) && (r = mkdir_private(dir)) < 0)
+                return xb_detail_set(err, r, "cannot make %s private (mode 0700): %s", dir, xb_strerror(r));
         if (path_is_dir(dir)) {
                 if (ret_created)
                         *ret_created = false;
@@ -401,8 +406,8 @@ int vm_kit_prepare(const struct vm_kit_req *req, struct vm_kit *ret, bool *ret_c
         if (asprintf(&partial, "%s.partial-%d", dir, (int) getpid()) < 0)
                 return -ENOMEM;
         (void) rm_rf(partial);
-        if ((r = mkdir_p(partial, 0755)) < 0)
-                return r;
+        if (mkdir(partial, 0700) < 0)
+                return -errno;
         r = build_kit(req, va, mirror, suite, keyring, partial, err);
         if (r >= 0 && rename(partial, dir) < 0)
                 r = -errno;

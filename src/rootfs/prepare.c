@@ -178,7 +178,8 @@ static int finish_tree(const char *tree) {
 
 int rootfs_prepare_base(const struct rootfs_def *rf, enum xb_arch a, struct rootfs_prep *p, char **ret_tree,
                         bool *ret_created, struct xb_detail *err) {
-        _cleanup_free_ char *dir = NULL, *tree = NULL, *partial = NULL, *ptree = NULL, *marker = NULL, *text = NULL;
+        _cleanup_free_ char *dir = NULL, *tree = NULL, *partial = NULL, *ptree = NULL, *marker = NULL, *text = NULL,
+                            *rootdir = NULL;
         _cleanup_close_ int lock = -EBADF;
         int r;
 
@@ -187,8 +188,14 @@ int rootfs_prepare_base(const struct rootfs_def *rf, enum xb_arch a, struct root
                 return xb_detail_set(err, -EINVAL, "rootfs '%s' has no %s variant", rf->name, arch_to_string(a));
         if ((r = rootfs_entry_dir(p->cache, rf, a, &dir)) < 0)
                 return r;
-        if (!(tree = path_join(dir, "tree")) || !(marker = path_join(dir, ROOTFS_MARKER)))
+        if (!(tree = path_join(dir, "tree")) || !(marker = path_join(dir, ROOTFS_MARKER)) ||
+            !(rootdir = cache_sub(p->cache, "rootfs", NULL)))
                 return -ENOMEM;
+        /* Before any tree is used, one an older xbuild made too. */
+        if ((r = mkdir_p(p->cache->root, 0755)) < 0 || (r = mkdir_private(rootdir)) < 0)
+                return xb_detail_set(err, r, "cannot make %s private (mode 0700): %s", rootdir, xb_strerror(r));
+        if (path_is_dir(dir) && (r = mkdir_private(dir)) < 0)
+                return xb_detail_set(err, r, "cannot make %s private (mode 0700): %s", dir, xb_strerror(r));
         if (path_exists(marker)) {
                 *ret_tree = TAKE_PTR(tree);
                 return 0;
@@ -200,15 +207,11 @@ int rootfs_prepare_base(const struct rootfs_def *rf, enum xb_arch a, struct root
                 *ret_tree = TAKE_PTR(tree);
                 return 0;
         }
-        if ((r = mkdir_p(p->cache->root, 0755)) < 0)
-                return r;
-        _cleanup_free_ char *rootdir = cache_sub(p->cache, "rootfs", NULL);
-        if (!rootdir || (r = mkdir_p(rootdir, 0755)) < 0)
-                return rootdir ? r : -ENOMEM;
         if (asprintf(&partial, "%s.partial-%d", dir, (int) getpid()) < 0 || !(ptree = path_join(partial, "tree")))
                 return -ENOMEM;
         (void) rm_rf(partial);
-        if (mkdir(partial, 0755) < 0 || mkdir(ptree, 0755) < 0)
+        /* Renamed into place: the entry is born 0700. The tree is the ARM system's "/". */
+        if (mkdir(partial, 0700) < 0 || mkdir(ptree, 0755) < 0)
                 return -errno;
         r = rf->provider == ROOTFS_DEBOOTSTRAP ? make_debootstrap(rf, a, ptree, p, err) : make_tarball(rf, a, ptree, p, err);
         if (r >= 0 && (r = finish_tree(ptree)) < 0)
@@ -274,6 +277,8 @@ int rootfs_prepare_deps(const struct rootfs_def *rf, enum xb_arch a, const char 
                 return -ENOMEM;
         if (asprintf(&name, "deps-%.12s", hex) < 0 || !(layer = path_join(dir, name)) || !(upper = path_join(layer, "upper")))
                 return -ENOMEM;
+        if (path_is_dir(layer) && (r = mkdir_private(layer)) < 0)
+                return xb_detail_set(err, r, "cannot make %s private (mode 0700): %s", layer, xb_strerror(r));
         if (path_is_dir(upper)) {
                 *ret_upper = TAKE_PTR(upper);
                 return 0;
@@ -291,7 +296,7 @@ int rootfs_prepare_deps(const struct rootfs_def *rf, enum xb_arch a, const char 
             !(pwork = path_join(partial, "work")))
                 return -ENOMEM;
         (void) rm_rf(partial);
-        if (mkdir(partial, 0755) < 0 || mkdir(pupper, 0755) < 0 || mkdir(pwork, 0700) < 0)
+        if (mkdir(partial, 0700) < 0 || mkdir(pupper, 0755) < 0 || mkdir(pwork, 0700) < 0)
                 return -errno;
         if (asprintf(&debname, "%s-%s", rf->name, arch_to_string(a)) < 0 || !(debs = cache_sub(p->cache, "debs", debname)))
                 return -ENOMEM;
@@ -469,6 +474,8 @@ int rootfs_prepare_sysroot_fix(const struct rootfs_def *rf, enum xb_arch a, char
             !(layer = path_join(dir, name)) || !(upper = path_join(layer, "upper")) ||
             asprintf(&lockkey, "%s-%s", path_basename(dir), name) < 0)
                 return -ENOMEM;
+        if (path_is_dir(layer) && (r = mkdir_private(layer)) < 0)
+                return xb_detail_set(err, r, "cannot make %s private (mode 0700): %s", layer, xb_strerror(r));
         if (path_is_dir(upper)) {
                 *ret_upper = TAKE_PTR(upper);
                 return 0;
@@ -482,8 +489,10 @@ int rootfs_prepare_sysroot_fix(const struct rootfs_def *rf, enum xb_arch a, char
         if (asprintf(&partial, "%s.partial-%d", layer, (int) getpid()) < 0 || !(pupper = path_join(partial, "upper")))
                 return -ENOMEM;
         (void) rm_rf(partial);
-        if ((r = mkdir_p(pupper, 0755)) < 0)
+        if ((r = mkdir_p(partial, 0700)) < 0)
                 return r;
+        if (mkdir(pupper, 0755) < 0)
+                return -errno;
         w.out = pupper;
         for (char *const *l = lowers; r >= 0 && l && *l; l++) {
                 r = fix_dir(&w, *l, "usr/lib");

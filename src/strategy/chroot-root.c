@@ -36,7 +36,7 @@ int root_setup(const struct cache *cache, const struct rootfs_def *rf, enum xb_a
         _cleanup_(root_setup_clear) struct root_setup s = {.cache = cache, .rf = rf};
         struct binfmt_setup_result br;
         struct rootfs_prep p = {0};
-        _cleanup_(xb_detail_clear) struct xb_detail e = {0};
+        _cleanup_(xb_detail_clear) struct xb_detail e = {0}, be = {0};
         _cleanup_free_ char *logs = NULL, *logname = NULL;
         bool created;
         int r;
@@ -51,14 +51,14 @@ int root_setup(const struct cache *cache, const struct rootfs_def *rf, enum xb_a
                                      "CAP_SYS_ADMIN, or use --strategy=cross or remote");
         if (!rootfs_def_supports_arch(s.rf, a))
                 return xb_detail_set(err, -XB_E_RECIPE_VALUE, "rootfs '%s' has no %s variant", s.rf->name, arch_to_string(a));
-        r = binfmt_setup(BINFMT_MNT, NULL, BINFMT_STATE_FILE, a, false, &br);
+        r = binfmt_setup(BINFMT_MNT, NULL, BINFMT_STATE_FILE, a, false, &br, &be);
         if (r == -ENOENT || r == -EACCES)
                 return xb_detail_set(err, -XB_E_NOT_AVAILABLE,
                                     "qemu-user-static is needed to run %s programs: apt-get install qemu-user-static",
                                     arch_to_string(a));
         if (r < 0)
                 return xb_detail_set(err, -XB_E_NOT_AVAILABLE, "Failed to set up binfmt_misc for %s: %s", arch_to_string(a),
-                                    xb_strerror(r));
+                                    xb_detail_text(&be, r));
         if (br.action == BINFMT_CONFLICT)
                 return xb_detail_set(err, -XB_E_NOT_AVAILABLE,
                                     "binfmt_misc entries that would run %s programs are unfit: %s. See 'xbuild binfmt "

@@ -557,6 +557,10 @@ int build_run(const struct strategy_ops *ops, const struct recipe_bundle *bundle
         int r;
 
         assert(ops && (ops->run_step || ops->run_steps));
+        /* The checkout, the steps and what they write get the same modes whatever the caller's
+         * umask (dpkg-buildpackage does the same): the same source gives the same bytes and
+         * modes. Restored on return. */
+        mode_t saved_umask = umask(022);
         (void) snprintf(job.log_prefix, sizeof job.log_prefix, "[%s %s %s] ", job.recipe->name, job.ai->name,
                         strategy_to_string(ops->id));
         phase_open_placeholder(&job, "prepare");
@@ -571,7 +575,9 @@ int build_run(const struct strategy_ops *ops, const struct recipe_bundle *bundle
                 build_fail_errno(&job, r, r == -ELOOP ? XB_EXIT_BAD_INPUT : XB_EXIT_BUILD_FAILED,
                                  "Failed to create '%s'%s: %m", job.log_dir,
                                  r == -ELOOP ? " (a symlink below the output directory: refusing to write through it)" : "");
-                return job_clear(&job), job.exit_code;
+                job_clear(&job);
+                (void) umask(saved_umask);
+                return job.exit_code;
         }
         if (RUN_OP(&job, probe, &job) < 0)
                 goto report;
@@ -629,16 +635,23 @@ teardown:
                 if (opts->keep)
                         log_info("Session kept in %s", job.session->dir);
                 else if (r < 0) {
-                        log_error_errno(r, "Failed to remove the session %s: %m", job.session->dir);
+                        job.teardown_error = r == -EBUSY ? session_busy_reason(job.session) : NULL;
                         if (!job.teardown_error && asprintf(&job.teardown_error, "Failed to remove the session %s: %s",
                                                             job.session->dir, xb_strerror(r)) < 0)
                                 job.teardown_error = NULL;
+                        log_error("%s", strempty(job.teardown_error));
                 }
         }
-        if (ops->teardown && (r = ops->teardown(&job)) < 0 && !job.teardown_error)
-                job.teardown_error = strdup(xb_strerror(r));
+        if (ops->teardown && (r = ops->teardown(&job)) < 0 && !job.teardown_error &&
+            asprintf(&job.teardown_error, "Failed to tear down the %s strategy: %s", strategy_to_string(ops->id),
+                     xb_strerror(r)) < 0)
+                job.teardown_error = NULL;
+        /* What was left on the host outranks how the build ended: exit 5 either way, and
+         * report.json keeps both. */
         if (job.teardown_error && !job.failed)
                 record_failure(&job, XB_EXIT_CLEANUP_INCOMPLETE, strdup(job.teardown_error));
+        else if (job.teardown_error)
+                job.exit_code = XB_EXIT_CLEANUP_INCOMPLETE;
 report:
         phase_close(&job, !job.failed);
         if (!ops->interactive)
@@ -646,5 +659,6 @@ report:
         int exit_code = job.failed ? job.exit_code : XB_EXIT_OK;
         artifacts_result_clear(&ar);
         job_clear(&job);
+        (void) umask(saved_umask);
         return exit_code;
 }

@@ -23,6 +23,20 @@ check "blob is read-only" eval '[ "$(stat -c %a "$CACHE/blobs/sha256/$GOOD")" = 
 xf "$BASE/files/good.bin" --sha256 "$GOOD"
 check "a hit transfers nothing" eval 'rc_is 0 && [ "$(requests /files/good.bin)" = 1 ] && err_has "nothing transferred"'
 
+# A blob altered in the cache (one byte, same size) is re-hashed before use: evicted with a
+# warning naming it and fetched again, or, when it cannot be fetched, an error naming it.
+corrupt() { chmod u+w "$1" && printf X | dd of="$1" bs=1 seek=3 conv=notrunc status=none; }
+corrupt "$CACHE/blobs/sha256/$GOOD"
+xf "$BASE/files/good.bin" --sha256 "$GOOD"
+check "corrupt blob: evicted with a warning and fetched again" eval 'rc_is 0 && [ "$(requests /files/good.bin)" = 2 ] && err_has "Cached blob $GOOD is corrupt (sha256 " && err_has "): removed, fetching again" && ! err_has "nothing transferred"'
+run --cache-dir "$CACHE" cache verify
+check "corrupt blob: good again afterwards" eval 'rc_is 0 && out_has " 0 bad" && cmp -s "$CACHE/blobs/sha256/$GOOD" "$DOC/good.bin"'
+corrupt "$CACHE/blobs/sha256/$GOOD"
+xf "http://127.0.0.1:1/good.bin" --sha256 "$GOOD" --retries 0
+check "corrupt blob, no server: fails naming the blob, serves nothing" eval 'rc_is 1 && err_has "cached blob $GOOD was corrupt" && [ -z "$OUT" ] && [ ! -e "$CACHE/blobs/sha256/$GOOD" ]'
+xf "$BASE/files/good.bin" --sha256 "$GOOD"
+check "corrupt blob: the next fetch with a server restores it" eval 'rc_is 0 && cmp -s "$CACHE/blobs/sha256/$GOOD" "$DOC/good.bin"'
+
 before=$(snapshot "$CACHE")
 xf "$BASE/files/good.bin" --sha256 "$BIG"
 check "wrong digest: exit 2, both digests named" eval 'rc_is 2 && err_has "expected $BIG, got $GOOD" && err_has "$BASE/files/good.bin"'
@@ -49,6 +63,9 @@ xf "$BASE/redirect-ftp" --sha256 "$NEVER"
 check "redirect to ftp:// refused" eval 'rc_is 2 && err_has "redirect to a forbidden scheme: ftp://127.0.0.1/whatever"'
 xf "$BASE/redirect/good.bin" --sha256 "$GOOD"
 check "redirect within http followed (then a hit)" eval 'rc_is 0'
+echo "redirected content" >"$DOC/moved.bin"
+xf "$BASE/redirect/moved.bin" --insecure-unpinned
+check "unpinned redirect: the pin suggestion names the URL fetched" eval 'rc_is 0 && err_has "$BASE/redirect/moved.bin was not pinned (redirected to $BASE/files/moved.bin); pin it with sha256 $(sha "$DOC/moved.bin")"'
 xf "$BASE/status/404" --sha256 "$NEVER" --retries 3
 check "404: no retry, exit 1" eval 'rc_is 1 && err_has "HTTP 404" && [ "$(requests /status/404)" = 1 ]'
 xf "$BASE/flaky/big4.bin" --sha256 "$BIG4"
@@ -120,6 +137,9 @@ xf "$TMP/proj.yaml" --checkout "$TMP/proj-src"
 check "tarball recipe: fetched, verified, unpacked with strip_components" eval 'rc_is 0 && out_has "verified" && [ -f "$TMP/proj-src/Makefile" ]'
 xf "$TMP/proj.yaml"
 check "tarball recipe again: cached" eval 'rc_is 0 && out_has "(cached)" && [ "$(requests /files/proj.tar.gz)" = 1 ]'
+corrupt "$CACHE/blobs/sha256/$(sha "$DOC/proj.tar.gz")"
+xf "$TMP/proj.yaml" --checkout "$TMP/proj-src2"
+check "tarball recipe, corrupt blob: fetched again, not unpacked as it was" eval 'rc_is 0 && [ "$(requests /files/proj.tar.gz)" = 2 ] && err_has "Cached blob $(sha "$DOC/proj.tar.gz") is corrupt" && [ -f "$TMP/proj-src2/Makefile" ]'
 cat >"$TMP/rootfs.yaml" <<Y
 name: tiny-root
 summary: s

@@ -58,8 +58,16 @@ if [ "$(id -u)" = 0 ]; then
         mkdir -p "$TMP/qbin" && ln -sf /bin/true "$TMP/qbin/qemu-arm-static"
         XB_PATH=$TMP/qbin run plan tiny-engine --json
         check "as root with qemu-arm-static: auto chooses chroot" eval 'rc_is 0 && [ "$(echo "$OUT" | jq -r .chosen)" = chroot ] && [ "$(echo "$OUT" | jq -r .env.XB_SRCDIR)" = /xbuild/src ]'
+        # Root without CAP_SYS_ADMIN (a container that dropped it): refused before anything is made.
+        XB_REAL=$XB XB=$(command -v setpriv)
+        XB_PATH=$TMP/qbin run --bounding-set=-sys_admin --inh-caps=-sys_admin -- "$XB_REAL" --cache-dir "$TMP/nocap" build tiny-engine --strategy=chroot -o "$TMP/nocap-out"
+        check "root without CAP_SYS_ADMIN: chroot build refused with exit 4 and a sentence" eval 'rc_is 4 && err_has "without CAP_SYS_ADMIN" && [ ! -e "$TMP/nocap/sessions" ] && [ "$(jq -r .status "$TMP/nocap-out/tiny-engine/armhf/report.json")" = host-failure ]'
+        run --bounding-set=-sys_admin --inh-caps=-sys_admin -- "$XB_REAL" --cache-dir "$TMP/nocap" run --arch armhf -- true
+        check "root without CAP_SYS_ADMIN: 'xbuild run' refused with exit 4" eval 'rc_is 4 && err_has "without CAP_SYS_ADMIN" && [ ! -e "$TMP/nocap/rootfs" ]'
+        XB=$XB_REAL
 else
         echo "ok - auto chooses chroot # SKIP needs root"; TAP_N=$((TAP_N + 1))
+        echo "ok - CAP_SYS_ADMIN checks # SKIP needs root"; TAP_N=$((TAP_N + 1))
 fi
 check "nothing written to HOME, the cache or cwd" eval '[ -z "$(find "$HOME" "$WORK" -mindepth 1 | head -1)" ]'
 done_testing

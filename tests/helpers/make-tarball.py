@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Builds the crafted tarballs of the archive tests. Usage: make-tarball.py KIND OUT [ARG]"""
+"""Builds the crafted tarballs of the archive tests. Usage: make-tarball.py KIND OUT [ARG]
+OUT ending in .gz is gzipped."""
 import io
 import sys
 import tarfile
@@ -21,13 +22,29 @@ def add_link(t, name, target, hard=False):
     t.addfile(ti)
 
 
+class Zeros(io.RawIOBase):
+    """n zero bytes, streamed: a gzip bomb is written without holding it."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        k = min(len(b), self.n)
+        b[:k] = bytes(k)
+        self.n -= k
+        return k
+
+
 def add_dir(t, name):
     ti = tarfile.TarInfo(name)
     ti.type, ti.mode = tarfile.DIRTYPE, 0o755
     t.addfile(ti)
 
 
-with tarfile.open(out, "w", format=tarfile.GNU_FORMAT) as t:
+with tarfile.open(out, "w:gz" if out.endswith(".gz") else "w", format=tarfile.GNU_FORMAT) as t:
     add_dir(t, "./")
     add_file(t, "./ok-before")
     if kind == "dotdot":
@@ -41,6 +58,17 @@ with tarfile.open(out, "w", format=tarfile.GNU_FORMAT) as t:
         add_link(t, "./hl", "../" * 8 + arg.lstrip("/"), hard=True)
     elif kind == "hardlink-abs":
         add_link(t, "./hl", arg, hard=True)
+    elif kind == "dot-symlink-then-file":  # "./" in the middle of the name
+        add_dir(t, "a")
+        add_link(t, "a/evil", arg)
+        add_file(t, "a/./evil/file", b"through the link\n")
+    elif kind == "hardlink-through-symlink":  # ARG: a directory outside, holding "victim"
+        add_link(t, "s", arg)
+        add_link(t, "h", "s/victim", hard=True)
+    elif kind == "zeros":  # ARG: the size of big.bin
+        ti = tarfile.TarInfo("./big.bin")
+        ti.size, ti.mode = int(arg), 0o644
+        t.addfile(ti, io.BufferedReader(Zeros(ti.size), 1 << 20))
     elif kind == "hardlink-to-symlink":
         add_link(t, "./sym", arg)
         add_link(t, "./hl", "./sym", hard=True)

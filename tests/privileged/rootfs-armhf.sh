@@ -54,13 +54,45 @@ tarball:
 Y
 run --cache-dir "$CACHE" run --arch armhf --rootfs "$TMP/busybox-root.yaml" -- /bin/sh -c 'uname -m; echo $$'
 check "a tarball rootfs definition: fetched, unpacked, run" eval 'rc_is 0 && [ "$OUT" = "$(printf "armv7l\n2")" ]'
+# The trees hold the ARM system's setuid programs: CACHE/rootfs and each entry are 0700, and
+# a cache an older xbuild left 0755 is tightened on use; the tree keeps the ARM system's modes.
+ENTRY=$(ls -d "$CACHE"/rootfs/busybox-root-armhf-* | head -1)
+private_modes() {
+        [ "$(stat -c %a "$CACHE/rootfs")" = 700 ] && [ "$(stat -c %a "$ENTRY")" = 700 ] &&
+                [ "$(stat -c %a "$ENTRY/tree/tmp")" = 1777 ] && [ "$(stat -c %a "$ENTRY/tree/bin")" = "$(stat -c %a "$R/bin")" ]
+}
+check "CACHE/rootfs and the tree's entry are 0700, the tree's own modes kept" private_modes
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@" >/dev/null 2>&1; }
+chmod 755 "$TMP" # mktemp's 0700 would hide the cache by itself
+check "an unprivileged user reaches the cache, not a tree in it" eval 'as_nobody ls "$CACHE" && ! as_nobody ls "$CACHE/rootfs" && ! as_nobody ls "$ENTRY/tree/bin" && ! as_nobody "$ENTRY/tree/bin/busybox" true'
+chmod 700 "$TMP"
+chmod 755 "$CACHE/rootfs" "$ENTRY"
+run --cache-dir "$CACHE" run --arch armhf --rootfs "$TMP/busybox-root.yaml" -- /bin/true
+check "an entry an older xbuild left 0755 is tightened on use" eval 'rc_is 0 && private_modes'
 run --cache-dir "$CACHE" rootfs list
 check "rootfs list shows it" eval 'rc_is 0 && out_has "busybox-root-armhf-"'
 run --cache-dir "$CACHE" run --arch armhf --rootfs "$TMP/busybox-root.yaml" --keep -- /bin/true
 check "--keep keeps the session" eval 'rc_is 0 && err_has "Session kept in" && [ -n "$(ls "$CACHE/sessions")" ]'
+# Something mounted below a session from outside while it runs: nothing is deleted, exit 5, and
+# the message names the mount. In a private mount namespace, so the mount cannot outlive the test.
+before=$(ls "$CACHE/sessions")
+unshare -m --propagation private bash -c '
+        "$1" --cache-dir "$2" run --arch armhf --rootfs "$3" -- /bin/sh -c "sleep 4" >/dev/null 2>"$4/busy.err" &
+        pid=$!
+        for _ in $(seq 100); do
+                s=$(ls "$2/sessions" | grep -vxF -f <(printf "%s\n" $5) | head -1)
+                [ -n "$s" ] && break
+                sleep 0.1
+        done
+        mkdir -p "$2/sessions/$s/held" && mount -t tmpfs xbuild-test-held "$2/sessions/$s/held"
+        wait $pid; echo $? >"$4/busy.rc"
+        [ -d "$2/sessions/$s/upper" ] && echo kept >"$4/busy.kept"
+        umount "$2/sessions/$s/held"
+' busy "$XB" "$CACHE" "$TMP/busybox-root.yaml" "$TMP" "$before"
+check "a mount below a running session from outside: exit 5, the mount named, nothing deleted" eval '[ "$(cat "$TMP/busy.rc")" = 5 ] && grep -q "/held (tmpfs from xbuild-test-held) is mounted below it" "$TMP/busy.err" && [ -f "$TMP/busy.kept" ]'
 mkdir -p "$CACHE/rootfs/busybox-root-armhf-0123.partial-999999/tree" "$CACHE/rootfs/other.partial-$$"
 run --cache-dir "$CACHE" clean
-check "clean removes the kept session and a dead run's half-made tree, not a live one's" eval 'rc_is 0 && [ -z "$(ls "$CACHE/sessions")" ] && out_has "1 interrupted preparations removed" && [ ! -e "$CACHE/rootfs/busybox-root-armhf-0123.partial-999999" ] && [ -d "$CACHE/rootfs/other.partial-$$" ]'
+check "clean removes the kept session, the one held by the mount, and a dead run's half-made tree, not a live one's" eval 'rc_is 0 && [ -z "$(ls "$CACHE/sessions")" ] && out_has "1 interrupted preparations removed" && [ ! -e "$CACHE/rootfs/busybox-root-armhf-0123.partial-999999" ] && [ -d "$CACHE/rootfs/other.partial-$$" ]'
 rmdir "$CACHE/rootfs/other.partial-$$"
 run --cache-dir "$CACHE" rootfs remove "$TMP/busybox-root.yaml"
 check "rootfs remove" eval 'rc_is 0 && out_has "1 prepared trees removed" && [ -z "$(ls "$CACHE/rootfs")" ]'

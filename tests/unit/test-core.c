@@ -5,6 +5,7 @@
 #include "core/path.h"
 #include "core/strv.h"
 #include "core/url.h"
+#include "fetch/http.h"
 #include "recipe/arch.h"
 #include "recipe/strategy-name.h"
 #include "recipe/ydecode.h"
@@ -84,5 +85,12 @@ int main(void) {
         for (size_t i = 0; fine[i]; i++)
                 all = all && !url_git_smuggles_option(fine[i]);
         tap_ok(all, "dashes inside host names and paths are fine");
+
+        tap_ok(streq(http_redirect_protocols("https://h.example/f"), "https") &&
+                       streq(http_redirect_protocols("HTTPS://h.example/f"), "https"),
+               "a redirect from https may only go to https");
+        tap_ok(streq(http_redirect_protocols("http://h.example/f"), "http,https") &&
+                       streq(http_redirect_protocols("https-not://h/f"), "http,https"),
+               "a redirect from http may go to http or https");
         return tap_done();
 }

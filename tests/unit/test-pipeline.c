@@ -181,7 +181,10 @@ int main(void) {
         if (!mkdtemp(tmp))
                 return perror("mkdtemp"), 1;
 
-        r = run_fake("ok", "  - mkdir -p built && cp engine.elf built/engine\n  - echo two\n", "true", &o);
+        /* A caller's umask of 077 changes nothing the build writes. */
+        mode_t saved = umask(077);
+        r = run_fake("ok", "  - mkdir -p built && cp engine.elf built/engine\n  - echo two && umask\n", "true", &o);
+        (void) umask(saved);
         tap_ok(r == 0 && o.exit_code == 0, "success: exit 0 (%d)", o.exit_code);
         tap_ok(o.report && streq(strempty(jstr(o.report, "status")), "ok") && json_object_get_boolean(json_object_object_get(o.report, "verified")) &&
                        !json_object_object_get(o.report, "failure"),
@@ -193,6 +196,14 @@ int main(void) {
                                                 "artifact", "report", NULL};
         tap_ok(events_in_order(strempty(o.events), ok_events), "success: json events, one per line, in order");
         tap_ok(teardown_calls == 1, "success: teardown ran once");
+        {
+                _cleanup_free_ char *log = NULL, *art = path_join(tmp, "ok/out/fake/armhf/engine");
+                _cleanup_free_ char *logp = path_join(tmp, "ok/out/fake/armhf/logs/step-02.log");
+                struct stat st;
+                tap_ok(logp && read_full_file(logp, 4096, &log, NULL) >= 0 && strstr(log, "0022") && art &&
+                               stat(art, &st) == 0 && (st.st_mode & 07777) == 0755,
+                       "under a caller's umask 077: steps run with 022, the artifact is 0755");
+        }
         outcome_clear(&o);
 
         r = run_fake("stepfail", "  - echo first\n  - echo 'the compiler said no' && exit 3\n  - echo never\n", "true", &o);

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The pure parts of the qemu-system strategy: apt's and modprobe's output, the console
- * markers, sizes, and the QEMU command line. */
+ * markers, sizes, and the QEMU command line; and that the image cache is private. */
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "core/path.h"
+#include "core/rm-rf.h"
 #include "core/strv.h"
 #include "qemu/disk-image.h"
 #include "qemu/initrd.h"
@@ -114,11 +118,41 @@ static void test_argv(void) {
                "armel boots the armhf kernel");
 }
 
+static unsigned mode_of(const char *p) {
+        struct stat st;
+        return stat(p, &st) == 0 ? st.st_mode & 07777 : 0;
+}
+
+/* The images hold ARM systems with setuid programs: CACHE/vm and CACHE/vm/images are made 0700
+ * or, left 0755 by an older xbuild, tightened before anything else (a missing layer then fails
+ * the image itself, before any mkfs). */
+static void test_private_cache(void) {
+        char root[] = "/tmp/xb-test-qemu-XXXXXX";
+        _cleanup_(cache_freep) struct cache *c = NULL;
+        _cleanup_(xb_detail_clear) struct xb_detail e = {0};
+        _cleanup_free_ char *vm = NULL, *images = NULL, *path = NULL;
+        char *lowers[] = {(char *) "/nonexistent/xbuild-layer", NULL};
+        bool created = false;
+
+        if (!mkdtemp(root) || cache_open(root, &c) < 0 || !(vm = path_join(root, "vm")) || !(images = path_join(vm, "images")))
+                abort();
+        tap_ok(vm_image_prepare(c, lowers, NULL, false, &path, &created, &e) < 0 && !path, "a missing layer: no image");
+        tap_ok(mode_of(vm) == 0700 && mode_of(images) == 0700, "CACHE/vm and CACHE/vm/images are made 0700");
+        if (chmod(vm, 0755) < 0 || chmod(images, 0755) < 0)
+                abort();
+        xb_detail_clear(&e);
+        tap_ok(vm_image_prepare(c, lowers, NULL, false, &path, &created, &e) < 0 && mode_of(vm) == 0700 &&
+                       mode_of(images) == 0700,
+               "0755 ones are tightened");
+        (void) rm_rf(root);
+}
+
 int main(void) {
         test_show_depends();
         test_apt();
         test_console();
         test_sizes();
         test_argv();
+        test_private_cache();
         return tap_done();
 }
