@@ -265,8 +265,18 @@ static int write_tree(git_repository *repo, const git_tree *tree, int dirfd, con
                         continue;
                 }
                 _cleanup_(git_blob_freep) git_blob *blob = NULL;
-                if (git_blob_lookup(&blob, repo, git_tree_entry_id(e)) < 0)
-                        return git_fail(m, path); /* e.g. a blob missing from a partial mirror */
+                if ((r = git_blob_lookup(&blob, repo, git_tree_entry_id(e))) < 0) {
+                        if (r != GIT_ENOTFOUND)
+                                return git_fail(m, path);
+                        /* A partial clone, or a snapshot that left a large file out: say so. */
+                        char id[GIT_OID_HEXSZ + 1];
+                        (void) git_oid_tostr(id, sizeof id, git_tree_entry_id(e));
+                        (void) snprintf(m->text, sizeof m->text,
+                                        "the repository is incomplete: it lacks '%s' (blob %s), which the pinned commit "
+                                        "needs (a partial clone or a snapshot without that file?); fetch it whole",
+                                        path, id);
+                        return -XB_E_NOT_FOUND; /* the input is incomplete: exit 2 */
+                }
                 const void *data = git_blob_rawcontent(blob);
                 size_t size = (size_t) git_blob_rawsize(blob);
                 if (mode == GIT_FILEMODE_LINK) {

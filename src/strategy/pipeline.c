@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The one build pipeline: every strategy's build goes through build_run(), in this order:
- *   probe -> session -> prepare -> source + steps -> stage -> steps -> artifacts -> verify ->
+ *   probe -> session -> source + steps -> prepare -> stage -> steps -> artifacts -> verify ->
  *   build host facts -> teardown -> session removed -> report.json -> summary.
  * A failure anywhere jumps to teardown; report.json says how the build ended in every case. */
 #include <assert.h>
@@ -191,6 +191,7 @@ static void phase_close(struct build_job *job, bool ok) {
 /* The pipeline opens "prepare" before the strategy runs; the strategy's first phase takes it
  * over (with its time), so every second is counted once under the name that says what it was. */
 static void phase_open_placeholder(struct build_job *job, const char *phase) {
+        phase_close(job, true);
         job->phase = phase;
         job->phase_started_ms = spawn_now_ms();
         job->phase_placeholder = true;
@@ -593,15 +594,20 @@ int build_run(const struct strategy_ops *ops, const struct recipe_bundle *bundle
                 build_fail_errno(&job, -ENOMEM, XB_EXIT_BUILD_FAILED, "Failed to start the build: %m");
                 goto teardown;
         }
+        /* The source first: a bad --source (a repository that lacks a blob, a pin that does
+         * not match) is found in seconds, not after minutes of root file system work. */
+        build_phase_begin(&job, "source");
+        if (lay_out_source(&job) < 0 || write_steps(&job) < 0)
+                goto teardown;
+        phase_open_placeholder(&job, "prepare");
         if (RUN_OP(&job, prepare, &job) < 0)
                 goto teardown;
-
         if (signals_interrupted()) {
                 build_fail(&job, XB_EXIT_BUILD_FAILED, "Interrupted");
                 goto teardown;
         }
-        build_phase_begin(&job, "source");
-        if (lay_out_source(&job) < 0 || write_steps(&job) < 0 || RUN_OP(&job, stage, &job) < 0)
+        build_phase_begin(&job, "stage");
+        if (RUN_OP(&job, stage, &job) < 0)
                 goto teardown;
 
         build_phase_begin(&job, "steps");

@@ -10,8 +10,8 @@
  * same sequence and owns everything the strategies share (the timer, the session, the source,
  * the step loop and the step logs, collecting, verifying, report.json, progress, teardown):
  *
- *   session (or the pipeline's default) -> prepare -> source laid out in SESSION/src_subdir,
- *   steps written to SESSION/steps_subdir -> stage -> run_step for each step (or run_steps) ->
+ *   probe -> session (or the pipeline's default) -> source laid out in SESSION/src_subdir and
+ *   steps written to SESSION/steps_subdir -> prepare -> stage -> run_step for each step (or run_steps) ->
  *   fetch_artifacts -> collect into OUT -> verify (sysroot) -> report (build_host) ->
  *   teardown -> the session removed (unless --keep).
  *
@@ -43,11 +43,11 @@ struct strategy_ops {
         int (*probe)(struct build_job *job);
         /* The session directory (NULL: a fresh one under the cache's sessions/). */
         int (*session)(struct build_job *job, struct session **ret);
-        /* Everything before the source: toolchain, root file system, VM kit, remote host.
-         * Opens its own phases with build_phase_begin(). */
+        /* What the steps need besides the source (which is already laid out): toolchain, root
+         * file system, VM kit, remote host. Opens its own phases with build_phase_begin(). */
         int (*prepare)(struct build_job *job);
-        /* After the source and the steps are in place (send them, write a prologue); NULL:
-         * nothing to do. */
+        /* After prepare, with the source and the steps in place: send them, write a prologue,
+         * run a canary; NULL: nothing to do. */
         int (*stage)(struct build_job *job);
         /* Runs one step and fills step->result, whatever its status; an error return means it
          * could not be run at all (a lost connection). Output goes through

@@ -78,6 +78,25 @@ artifacts:
 Y
 xb build "$TMP/liar.yaml" --strategy cross --out-dir "$OUTD"
 check "an artifact failing its expectations: exit 3, report.json verified=false" eval 'rc_is 3 && out_has "linking: got static, expected dynamic" && [ "$(jq -r .verified "$OUTD/liar/armhf/report.json")" = false ]'
+check "report.json of a failed verification: status, phase, exit code" eval 'jq -e ".status == \"verify-failed\" and .exit_code == 3 and .failure.phase == \"verify\"" "$OUTD/liar/armhf/report.json" >/dev/null'
+
+# Machine output: --json is the report on stdout; --progress=json is one event per line.
+xb build tiny-engine --strategy cross --arch armhf --out-dir "$OUTD" --json
+check "--json: stdout is report.json and nothing else" eval 'rc_is 0 && [ "$(echo "$OUT" | jq -r .status)" = ok ] && [ "$(echo "$OUT" | jq -r .artifacts[0].sha256)" = "$first" ] && err_has "tinyctr: verified"'
+xb build tiny-engine --strategy cross --arch armhf --out-dir "$OUTD" --progress=json
+check "--progress=json: every stdout line an event; steps, artifact, report in order" eval 'rc_is 0 && echo "$OUT" | jq -e . >/dev/null && [ "$(echo "$OUT" | jq -r .event | grep -E "^(step-start|step-end|artifact|report)$" | tr "\n" " ")" = "step-start step-end artifact report " ] && [ "$(echo "$OUT" | tail -1 | jq -r .report.status)" = ok ]'
+mkdir -p "$TMP/failing"
+cat >"$TMP/failing.yaml" <<Y
+name: failing
+summary: a step that fails
+arches: [armhf]
+source: {local: "$TMP/failing"}
+toolchain: gcc
+steps: ["echo preparing", "echo 'cc: error: no such file' >&2; exit 4"]
+artifacts: [{path: never}]
+Y
+xb build "$TMP/failing.yaml" --strategy cross --out-dir "$OUTD" --progress=json
+check "a failing step: exit 1, its tail on stderr, report.json names step, log, last lines" eval 'rc_is 1 && err_has "Step 2 exited with status 4" && err_has "    cc: error: no such file" && jq -e ".status == \"build-failed\" and .failure.step == 2 and (.failure.log | endswith(\"logs/step-02.log\")) and (.failure.last_lines | contains(\"no such file\"))" "$OUTD/failing/armhf/report.json" >/dev/null && [ "$(echo "$OUT" | jq -r "select(.event == \"step-end\") | .status" | tr "\n" " ")" = "ok failed " ]'
 
 # --no-install: a missing toolchain is named, never installed (exit 4).
 mkdir -p "$TMP/onlybin"

@@ -72,6 +72,17 @@ check "--source without the ref: verified by commit, with a warning" eval 'rc_is
 git -C "$TMP/bare.git" tag v1 "$C2"
 xf "$TMP/recipes/demo.yaml" --source "$TMP/bare.git"
 check "--source whose ref disagrees with the pin: exit 2" eval 'rc_is 2 && err_has "resolves to $C2"'
+# A repository that lacks a blob the pinned commit needs (a partial clone, a snapshot that left
+# a large file out): the error says so and names the path.
+PART=$TMP/partial
+G init -q "$PART"; mkdir -p "$PART/vendor/big"; echo code >"$PART/main.c"; echo huge >"$PART/vendor/big/blob.c"
+G -C "$PART" add -A; G -C "$PART" commit -qm one; G -C "$PART" tag v1
+CP=$(git -C "$PART" rev-parse HEAD); BLOB=$(git -C "$PART" rev-parse HEAD:vendor/big/blob.c)
+rm -f "$PART/.git/objects/${BLOB:0:2}/${BLOB:2}"
+recipe partial "https://example.invalid/never-contacted.git" v1 "$CP"
+xf "$TMP/recipes/partial.yaml" --source "$PART" --checkout "$TMP/co-partial"
+check "--source lacking a blob: the repository is named incomplete, with the path" eval 'rc_is 2 && err_has "incomplete: it lacks '"'"'vendor/big/blob.c'"'"' (blob $BLOB)" && [ ! -e "$TMP/co-partial" ]'
+recipe demo "https://example.invalid/never-contacted.git" v1 "$C1"
 mkdir -p "$TMP/plain/sub"; echo p >"$TMP/plain/sub/f"; ln -s /etc/hostname "$TMP/plain/link"
 xf "$TMP/recipes/demo.yaml" --source "$TMP/plain/" --checkout "$TMP/co4"
 check "--source plain directory: copied, symlinks kept as links" eval 'rc_is 0 && out_has "carries no pin" && [ "$(cat "$TMP/co4/sub/f")" = p ] && [ "$(readlink "$TMP/co4/link")" = /etc/hostname ]'

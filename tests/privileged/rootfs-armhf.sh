@@ -62,7 +62,9 @@ private_modes() {
                 [ "$(stat -c %a "$ENTRY/tree/tmp")" = 1777 ] && [ "$(stat -c %a "$ENTRY/tree/bin")" = "$(stat -c %a "$R/bin")" ]
 }
 check "CACHE/rootfs and the tree's entry are 0700, the tree's own modes kept" private_modes
-as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@" >/dev/null 2>&1; }
+# runuser, not setpriv: on this Debian 12 setpriv --reuid still ran a program below a 0700
+# directory, runuser is refused as an unprivileged user is.
+as_nobody() { runuser -u nobody -- "$@" >/dev/null 2>&1; }
 chmod 755 "$TMP" # mktemp's 0700 would hide the cache by itself
 check "an unprivileged user reaches the cache, not a tree in it" eval 'as_nobody ls "$CACHE" && ! as_nobody ls "$CACHE/rootfs" && ! as_nobody ls "$ENTRY/tree/bin" && ! as_nobody "$ENTRY/tree/bin/busybox" true'
 chmod 700 "$TMP"

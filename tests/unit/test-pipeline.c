@@ -27,8 +27,11 @@ static bool teardown_fails;
 static bool prepare_fails;
 static const char *plant_symlink_to; /* OUT/fake becomes a symlink to this directory */
 static int teardown_calls;
+static int prepare_calls;
+static bool break_source; /* the recipe's source directory is gone when the build starts */
 
 static int fake_prepare(struct build_job *job) {
+        prepare_calls++;
         build_phase_begin(job, "fake-setup");
         if (prepare_fails)
                 return build_fail(job, XB_EXIT_HOST_MISSING, "The fake host lacks what it needs");
@@ -110,6 +113,8 @@ static int run_fake(const char *name, const char *steps, const char *want_static
             !(report = path_join(outdir, "fake/armhf/report.json")))
                 return -1;
         write_arm_elf(elf);
+        if (break_source)
+                (void) rm_rf(src);
         if (plant_symlink_to) {
                 _cleanup_free_ char *link = path_join(outdir, "fake");
                 if (!link || mkdir(outdir, 0755) < 0 || symlink(plant_symlink_to, link) < 0)
@@ -263,6 +268,15 @@ int main(void) {
         tap_ok(!strstr(strempty(o.events), "step-start"), "prepare that fails: no step started");
         outcome_clear(&o);
         prepare_fails = false;
+
+        break_source = true;
+        int prepared_before = prepare_calls;
+        r = run_fake("nosource", "  - echo never\n", "true", &o);
+        break_source = false;
+        tap_ok(r == 0 && o.exit_code != 0 && streq(strempty(jstr(o.report, "failure.phase")), "source") &&
+                       prepare_calls == prepared_before,
+               "a source that cannot be laid out: failed in the source phase, before the strategy prepared anything");
+        outcome_clear(&o);
 
         {
                 _cleanup_free_ char *elsewhere = path_join(tmp, "elsewhere");
