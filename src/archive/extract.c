@@ -15,20 +15,11 @@
 #include "core/path.h"
 #include "core/rm-rf.h"
 #include "core/strset.h"
+#include "cleanup.h"
 #include "extract.h"
 
 #define DEFAULT_MAX_ENTRIES 4000000ULL
 #define DEFAULT_MAX_BYTES (256ULL << 30)
-
-static void archive_freep(struct archive **a) {
-        if (*a)
-                (void) archive_read_free(*a);
-}
-
-static void archive_write_freep(struct archive **a) {
-        if (*a)
-                (void) archive_write_free(*a);
-}
 
 bool archive_member_name_safe(const char *name) {
         while (name[0] == '.' && name[1] == '/')
@@ -364,7 +355,7 @@ static la_ssize_t deb_member_read(struct archive *inner, void *u, const void **b
 
 static int run_file_job(const char *root, void *u) {
         struct file_job *j = u;
-        _cleanup_(archive_freep) struct archive *a = NULL;
+        _cleanup_(archive_read_freep) struct archive *a = NULL;
         struct stat st;
         uint64_t total = stat(j->path, &st) == 0 ? (uint64_t) st.st_size : 0;
         int r = 0;
@@ -385,7 +376,7 @@ static int run_file_job(const char *root, void *u) {
                 const char *n = archive_entry_pathname(e);
                 if (!n || !strneq(n, "data.tar", 8))
                         continue;
-                _cleanup_(archive_freep) struct archive *inner = archive_read_new();
+                _cleanup_(archive_read_freep) struct archive *inner = archive_read_new();
                 if (!inner)
                         return -ENOMEM;
                 (void) archive_read_support_filter_all(inner);

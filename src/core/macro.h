@@ -44,6 +44,17 @@ static inline void closedirp(DIR **d) {
         }
 }
 
+/* A temporary file's path: removed unless the owner takes it (TAKE_PTR) once it is renamed
+ * into place. */
+static inline void unlink_and_freep(char **p) {
+        if (*p) {
+                int e = errno;
+                (void) unlink(*p);
+                free(*p);
+                errno = e;
+        }
+}
+
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
 #define _cleanup_fclose_ _cleanup_(fclosep)

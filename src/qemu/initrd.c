@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive/cleanup.h"
 #include "core/atomic-file.h"
 #include "core/errors.h"
 #include "core/fileio.h"
@@ -146,48 +147,36 @@ static int read_module(const char *path, char **ret, size_t *ret_size, struct xb
         if (n > 3 && streq(base + n - 3, ".ko"))
                 return read_full_file(path, 64u << 20, ret, ret_size);
 
-        struct archive *a = archive_read_new();
+        _cleanup_(archive_read_freep) struct archive *a = archive_read_new();
+        _cleanup_free_ char *buf = NULL;
         struct archive_entry *e;
-        char *buf = NULL;
         size_t size = 0, cap = 0;
-        int r = 0;
 
         if (!a)
                 return -ENOMEM;
         (void) archive_read_support_filter_all(a);
         (void) archive_read_support_format_raw(a);
-        if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK) {
-                r = xb_detail_set(err, -XB_E_ARCHIVE, "%s: %s", path, archive_error_string(a));
-                goto out;
-        }
+        if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK)
+                return xb_detail_set(err, -XB_E_ARCHIVE, "%s: %s", path, archive_error_string(a));
         for (;;) {
                 if (cap - size < 65536) {
                         char *nb = realloc(buf, cap = cap ? cap * 2 : 1 << 20);
-                        if (!nb) {
-                                r = -ENOMEM;
-                                goto out;
-                        }
+                        if (!nb)
+                                return -ENOMEM;
                         buf = nb;
                 }
                 la_ssize_t k = archive_read_data(a, buf + size, cap - size);
-                if (k < 0) {
-                        r = xb_detail_set(err, -XB_E_ARCHIVE, "%s: %s", path, archive_error_string(a));
-                        goto out;
-                }
+                if (k < 0)
+                        return xb_detail_set(err, -XB_E_ARCHIVE, "%s: %s", path, archive_error_string(a));
                 if (k == 0)
                         break;
                 size += (size_t) k;
-                if (size > (64u << 20)) {
-                        r = -XB_E_TOO_LARGE;
-                        goto out;
-                }
+                if (size > (64u << 20))
+                        return -XB_E_TOO_LARGE;
         }
         *ret = TAKE_PTR(buf);
         *ret_size = size;
-out:
-        free(buf);
-        archive_read_free(a);
-        return r;
+        return 0;
 }
 
 static int add_entry(struct archive *a, const char *name, mode_t type, unsigned perm, const void *data, size_t size,
@@ -219,12 +208,17 @@ static int add_entry(struct archive *a, const char *name, mode_t type, unsigned 
         return r;
 }
 
+static int archive_failed(struct archive *a, int r, struct xb_detail *err) {
+        return xb_detail_set(err, r, "cannot write the initrd: %s", archive_error_string(a));
+}
+
 int initrd_write(const char *path, const char *busybox_path, char *const *modules, struct xb_detail *err) {
-        _cleanup_free_ char *tmp = NULL, *busybox = NULL, *order = NULL;
+        _cleanup_free_ char *busybox = NULL, *order = NULL;
+        _cleanup_(unlink_and_freep) char *tmp = NULL;
         _cleanup_close_ int fd = -EBADF;
-        struct archive *a = NULL;
+        _cleanup_(archive_write_freep) struct archive *a = NULL;
+        _cleanup_fclose_ FILE *of = NULL;
         size_t busybox_size = 0, order_size = 0;
-        FILE *of = NULL;
         int r;
 
         r = read_full_file(busybox_path, 16u << 20, &busybox, &busybox_size);
@@ -236,36 +230,28 @@ int initrd_write(const char *path, const char *busybox_path, char *const *module
         if (fd < 0)
                 return -errno;
         a = archive_write_new();
-        if (!a) {
-                r = -ENOMEM;
-                goto fail;
-        }
-        if (archive_write_set_format_cpio_newc(a) != ARCHIVE_OK || archive_write_add_filter_gzip(a) != ARCHIVE_OK) {
-                r = xb_detail_set(err, -XB_E_ARCHIVE, "%s", archive_error_string(a));
-                goto fail;
-        }
+        if (!a)
+                return -ENOMEM;
+        if (archive_write_set_format_cpio_newc(a) != ARCHIVE_OK || archive_write_add_filter_gzip(a) != ARCHIVE_OK)
+                return xb_detail_set(err, -XB_E_ARCHIVE, "%s", archive_error_string(a));
         /* No time in the gzip header: the same inputs make the same initrd. */
         (void) archive_write_set_options(a, "gzip:!timestamp");
-        if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
-                r = xb_detail_set(err, -XB_E_ARCHIVE, "%s", archive_error_string(a));
-                goto fail;
-        }
+        if (archive_write_open_fd(a, fd) != ARCHIVE_OK)
+                return xb_detail_set(err, -XB_E_ARCHIVE, "%s", archive_error_string(a));
         static const char *const dirs[] = {"bin", "dev", "lib", "lib/modules", "newroot", "proc", "sys"};
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
                 if ((r = add_entry(a, dirs[i], AE_IFDIR, 0755, NULL, 0, NULL, 0, 0)) < 0)
-                        goto fail_archive;
+                        return archive_failed(a, r, err);
         /* The kernel opens /dev/console for init before anything is mounted. */
         if ((r = add_entry(a, "dev/console", AE_IFCHR, 0600, NULL, 0, NULL, 5, 1)) < 0 ||
             (r = add_entry(a, "bin/busybox", AE_IFREG, 0755, busybox, busybox_size, NULL, 0, 0)) < 0 ||
             (r = add_entry(a, "bin/sh", AE_IFLNK, 0777, NULL, 0, "busybox", 0, 0)) < 0 ||
             (r = add_entry(a, "init", AE_IFREG, 0755, init_script, strlen(init_script), NULL, 0, 0)) < 0)
-                goto fail_archive;
+                return archive_failed(a, r, err);
 
         of = open_memstream(&order, &order_size);
-        if (!of) {
-                r = -ENOMEM;
-                goto fail;
-        }
+        if (!of)
+                return -ENOMEM;
         size_t i = 0;
         STRV_FOREACH(m, modules) {
                 _cleanup_free_ char *data = NULL, *name = NULL, *stem = NULL;
@@ -273,57 +259,31 @@ int initrd_write(const char *path, const char *busybox_path, char *const *module
                 const char *base = path_basename(*m);
                 const char *ko = strstr(base, ".ko");
 
-                if (!ko || !(stem = strndup(base, (size_t) (ko - base)))) {
-                        r = xb_detail_set(err, ko ? -ENOMEM : -EINVAL, "not a kernel module: %s", *m);
-                        goto fail;
-                }
-                if ((r = read_module(*m, &data, &size, err)) < 0) {
-                        /* No-op when read_module said why already: the first message wins. */
-                        (void) xb_detail_set(err, r, "cannot read %s: %s", *m, xb_strerror(r));
-                        goto fail;
-                }
-                if (asprintf(&name, "%02zu-%s.ko", ++i, stem) < 0) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
+                if (!ko || !(stem = strndup(base, (size_t) (ko - base))))
+                        return xb_detail_set(err, ko ? -ENOMEM : -EINVAL, "not a kernel module: %s", *m);
+                /* A no-op when read_module said why already: the first message wins. */
+                if ((r = read_module(*m, &data, &size, err)) < 0)
+                        return xb_detail_set(err, r, "cannot read %s: %s", *m, xb_strerror(r));
+                if (asprintf(&name, "%02zu-%s.ko", ++i, stem) < 0)
+                        return -ENOMEM;
                 _cleanup_free_ char *entry = path_join("lib/modules", name);
-                if (!entry) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
+                if (!entry)
+                        return -ENOMEM;
                 if ((r = add_entry(a, entry, AE_IFREG, 0644, data, size, NULL, 0, 0)) < 0)
-                        goto fail_archive;
+                        return archive_failed(a, r, err);
                 fprintf(of, "%s\n", name);
         }
-        if (fclose(of) != 0) {
-                of = NULL;
-                r = -ENOMEM;
-                goto fail;
-        }
-        of = NULL;
+        r = fclose(TAKE_PTR(of));
+        if (r != 0)
+                return -ENOMEM;
         if ((r = add_entry(a, "lib/modules/order", AE_IFREG, 0644, order, order_size, NULL, 0, 0)) < 0)
-                goto fail_archive;
-        if (archive_write_close(a) != ARCHIVE_OK) {
-                r = -XB_E_ARCHIVE;
-                goto fail_archive;
-        }
-        archive_write_free(a);
-        a = NULL;
-        if (fsync(fd) < 0 || rename(tmp, path) < 0) {
-                r = -errno;
-                goto fail;
-        }
+                return archive_failed(a, r, err);
+        if (archive_write_close(a) != ARCHIVE_OK)
+                return archive_failed(a, -XB_E_ARCHIVE, err);
+        if (fsync(fd) < 0 || rename(tmp, path) < 0)
+                return -errno;
+        free(TAKE_PTR(tmp)); /* renamed into place: nothing to remove */
         return fsync_parent(path);
-
-fail_archive:
-        (void) xb_detail_set(err, r, "cannot write the initrd: %s", archive_error_string(a));
-fail:
-        if (of)
-                (void) fclose(of);
-        if (a)
-                archive_write_free(a);
-        (void) unlink(tmp);
-        return r;
 }
 
 /* The guest's view of the build environment, sourced by the rootfs's /bin/sh before each

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* The pure parts of the qemu-system strategy: apt's and modprobe's output, the console
  * markers, sizes, and the QEMU command line; and that the image cache is private. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/fileio.h"
 #include "core/path.h"
 #include "core/rm-rf.h"
 #include "core/strv.h"
@@ -147,7 +152,45 @@ static void test_private_cache(void) {
         (void) rm_rf(root);
 }
 
+/* The initrd as the kernel reads it: a gzip'd newc cpio with init, busybox and the modules in
+ * load order; a failure leaves no temporary file behind. */
+static void test_initrd(void) {
+        char dir[] = "/tmp/xb-test-initrd-XXXXXX";
+        if (!mkdtemp(dir))
+                abort();
+        _cleanup_free_ char *img = path_join(dir, "initrd.img"), *ko = path_join(dir, "virtio_blk.ko"),
+                            *bad = path_join(dir, "notamodule.txt");
+        struct xb_detail e = {0};
+        if (!img || !ko || !bad || write_file_text(ko, "fake module") < 0 || write_file_text(bad, "x") < 0)
+                abort();
+        char *mods[] = {ko, NULL};
+        int r = initrd_write(img, "/bin/true", mods, &e);
+        struct archive *a = archive_read_new();
+        struct archive_entry *ent;
+        _cleanup_strv_free_ char **names = NULL;
+        (void) archive_read_support_filter_all(a);
+        (void) archive_read_support_format_all(a);
+        if (r >= 0 && archive_read_open_filename(a, img, 65536) == ARCHIVE_OK)
+                while (archive_read_next_header(a, &ent) == ARCHIVE_OK)
+                        (void) strv_extend(&names, archive_entry_pathname(ent));
+        archive_read_free(a);
+        tap_ok(r >= 0 && strv_contains(names, "init") && strv_contains(names, "bin/busybox") &&
+                       strv_contains(names, "dev/console") && strv_contains(names, "lib/modules/01-virtio_blk.ko") &&
+                       strv_contains(names, "lib/modules/order"),
+               "initrd: init, busybox, console and the modules in order");
+        _cleanup_free_ char *img2 = path_join(dir, "bad.img");
+        char *badmods[] = {bad, NULL};
+        r = initrd_write(img2, "/bin/true", badmods, &e);
+        _cleanup_free_ char *tmpname = NULL;
+        tap_ok(r == -EINVAL && e.msg && strstr(e.msg, "not a kernel module") && access(img2, F_OK) < 0 &&
+                       asprintf(&tmpname, "%s.tmp-%d", img2, (int) getpid()) > 0 && access(tmpname, F_OK) < 0,
+               "initrd: a bad module fails, no image and no temporary file left");
+        xb_detail_clear(&e);
+        (void) rm_rf(dir);
+}
+
 int main(void) {
+        test_initrd();
         test_show_depends();
         test_apt();
         test_console();
