@@ -191,7 +191,7 @@ static void phase_close(struct build_job *job, bool ok) {
 /* The pipeline opens "prepare" before the strategy runs; the strategy's first phase takes it
  * over (with its time), so every second is counted once under the name that says what it was. */
 static void phase_open_placeholder(struct build_job *job, const char *phase) {
-        phase_close(job, true);
+        phase_close(job, !(job->failed && job->failed_phase == job->phase));
         job->phase = phase;
         job->phase_started_ms = spawn_now_ms();
         job->phase_placeholder = true;
@@ -204,7 +204,7 @@ void build_phase_begin(struct build_job *job, const char *phase) {
                 build_progress_phase_start(phase);
                 return;
         }
-        phase_close(job, true);
+        phase_close(job, !(job->failed && job->failed_phase == job->phase));
         job->phase = phase;
         job->phase_started_ms = spawn_now_ms();
         build_progress_phase_start(phase);
@@ -659,7 +659,7 @@ teardown:
         else if (job.teardown_error)
                 job.exit_code = XB_EXIT_CLEANUP_INCOMPLETE;
 report:
-        phase_close(&job, !job.failed);
+        phase_close(&job, !(job.failed && job.failed_phase == job.phase));
         if (!ops->interactive)
                 (void) write_report(&job, &ar, build_host, started, work_bytes);
         int exit_code = job.failed ? job.exit_code : XB_EXIT_OK;

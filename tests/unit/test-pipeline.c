@@ -179,6 +179,22 @@ static bool events_in_order(const char *events, const char *const *want) {
         return !want[k];
 }
 
+/* The ok field of the phase-end event of phase (-1: no such event). */
+static int phase_end_ok(const char *events, const char *phase) {
+        int ok = -1;
+        for (const char *l = events; *l;) {
+                size_t n = strcspn(l, "\n");
+                _cleanup_free_ char *line = strndup(l, n);
+                json_object *o = json_tokener_parse(line), *v;
+                if (o && streq(strempty(jstr(o, "event")), "phase-end") && streq(strempty(jstr(o, "phase")), phase) &&
+                    json_object_object_get_ex(o, "ok", &v))
+                        ok = json_object_get_boolean(v);
+                json_object_put(o);
+                l += n + (l[n] ? 1 : 0);
+        }
+        return ok;
+}
+
 int main(void) {
         struct outcome o;
         int r;
@@ -224,6 +240,9 @@ int main(void) {
         tap_ok(events_in_order(strempty(o.events), fail_events) && !strstr(strempty(o.events), "\"step\":3"),
                "failing step: step-end failed, step 3 never started");
         tap_ok(teardown_calls == 2, "failing step: teardown ran");
+        tap_ok(phase_end_ok(strempty(o.events), "steps") == 0 && phase_end_ok(strempty(o.events), "source") == 1 &&
+                       phase_end_ok(strempty(o.events), "teardown") == 1,
+               "failing step: the steps phase ends not ok, the others ok");
         outcome_clear(&o);
 
         r = run_fake("verifyfail", "  - mkdir -p built && cp engine.elf built/engine\n", "false", &o);
