@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <signal.h>
 
 #include "core/spawn.h"
@@ -7,16 +8,18 @@
 static volatile sig_atomic_t interrupted = 0;
 
 static void on_signal(int sig) {
-        pid_t pid = spawn_running_pid;
+        pid_t pid = spawn_running_pid, pgid = spawn_running_pgid;
+        int saved = errno; /* the interrupted code may be about to read it */
         (void) sig;
         interrupted = 1;
-        if (pid > 0) {
-                /* The whole group of a step started with SPAWN_NEW_PGRP: a shell killed alone
-                 * would leave its foreground child holding the output pipe. kill(-pid) fails
-                 * harmlessly when the child has no group of its own. */
-                (void) kill(-pid, SIGTERM);
+        /* The whole group of a step started with SPAWN_NEW_PGRP (a shell killed alone would
+         * leave its foreground child holding the output pipe), and the child itself until it
+         * is reaped. */
+        if (pgid > 0)
+                (void) kill(-pgid, SIGTERM);
+        if (pid > 0)
                 (void) kill(pid, SIGTERM);
-        }
+        errno = saved;
 }
 
 void signals_forward_install(bool ignore_sigint) {

@@ -23,6 +23,7 @@
 extern char **environ;
 
 volatile pid_t spawn_running_pid = 0;
+volatile pid_t spawn_running_pgid = 0;
 
 void spawn_result_clear(struct spawn_result *r) {
         free(r->tail);
@@ -263,8 +264,10 @@ int spawn_run(const struct spawn_req *req, struct spawn_result *ret) {
         sigaddset(&stop, SIGHUP);
         (void) sigprocmask(SIG_BLOCK, &stop, &saved);
         r = spawn_start(req, &pid, &out_fd);
-        if (r >= 0)
+        if (r >= 0) {
                 spawn_running_pid = pid;
+                spawn_running_pgid = group ? pid : 0;
+        }
         (void) sigprocmask(SIG_SETMASK, &saved, NULL);
         if (r < 0) {
                 closep(&sink.log_fd);
@@ -336,8 +339,11 @@ int spawn_run(const struct spawn_req *req, struct spawn_result *ret) {
                 }
                 if (!exited) {
                         pid_t w = waitpid(pid, &status, WNOHANG);
-                        if (w == pid)
+                        if (w == pid) {
                                 exited = true;
+                                /* Reaped: its pid may be reused; only its group is ours now. */
+                                spawn_running_pid = 0;
+                        }
                         else if (w < 0 && errno != EINTR) {
                                 r = -errno;
                                 break;
@@ -351,8 +357,11 @@ int spawn_run(const struct spawn_req *req, struct spawn_result *ret) {
                         ;
         }
         spawn_running_pid = 0;
+        /* Stragglers of the step's group; the group only: the reaped pid may be reused. No pgid is
+         * reused while the group has members. */
         if (group)
-                kill_child(pid, true, SIGKILL); /* stragglers of the step's group */
+                (void) kill(-pid, SIGKILL);
+        spawn_running_pgid = 0;
         sink_feed(&sink, NULL, 0, true);
         closep(&sink.log_fd);
 

@@ -65,6 +65,9 @@ int spawn_run(const struct spawn_req *req, struct spawn_result *ret);
 /* The child spawn_run() is waiting for (0 when none), for signal handlers that pass a
  * SIGINT or SIGTERM on as SIGTERM. */
 extern volatile pid_t spawn_running_pid;
+/* Its process group when it was started with SPAWN_NEW_PGRP (0 otherwise), kept until its last
+ * straggler is killed: the group is what a SIGTERM must reach. */
+extern volatile pid_t spawn_running_pgid;
 
 /* A one-line human description of how the child ended, e.g. "exited with status 3". */
 const char *spawn_result_describe(const struct spawn_result *r, char *buf, size_t size);

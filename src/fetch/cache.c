@@ -13,6 +13,7 @@
 #include "core/atomic-file.h"
 #include "core/fileio.h"
 #include "core/path.h"
+#include "core/signals.h"
 #include "recipe/ydecode.h"
 
 static const char *const cache_dirs[] = {"blobs/sha256", "index", "tmp", "git"};
@@ -200,8 +201,10 @@ static int lock_impl(const struct cache *c, const char *key, bool wait, bool *re
                 if (!wait)
                         return -EWOULDBLOCK;
                 contended = true;
+                /* A SIGINT/SIGTERM (our handler has no SA_RESTART) ends the wait: a build
+                 * waiting hours for a busy host must still stop on ^C. */
                 while (fcntl(fd, F_OFD_SETLKW, &fl) < 0)
-                        if (errno != EINTR)
+                        if (errno != EINTR || signals_interrupted())
                                 return -errno;
         }
         if (ret_contended)

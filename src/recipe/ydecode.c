@@ -229,6 +229,11 @@ int yd_env(const struct ynode *n, const char *what, char ***ret, struct xb_diag 
                 if (!yd_is_env_name(k->value))
                         return yd_error(d, k, "'%s' is not a valid environment variable name in %s",
                                            k->value, what);
+                /* XB_SRCDIR and its kin name the directories xbuild creates and removes: a
+                 * recipe that set them would point the removal elsewhere. */
+                if (strneq(k->value, "XB_", 3))
+                        return yd_error(d, k, "'%s' in %s is reserved: xbuild sets the XB_ variables itself",
+                                           k->value, what);
                 if (v->type != YNODE_SCALAR || ynode_is_null(v))
                         return yd_error(d, v, "'%s.%s' must be a string, not %s", what, k->value,
                                            ynode_type_name(v));

@@ -104,6 +104,8 @@ static const char runner_script[] =
         "wait \"$pid\"; rc=$?\n"
         "kill \"$guard\" 2>/dev/null\n"
         "[ \"$rc\" = 124 ] && echo \"xbuild: step $n timed out after $timeout s on $(uname -n)\" >&2\n"
+        /* 255 is ssh's own failure: a step's 255 must not read as a lost connection. */
+        "[ \"$rc\" = 255 ] && echo \"xbuild: step $n exited with status 255 (reported as 254)\" >&2 && rc=254\n"
         "exit \"$rc\"\n";
 
 const char *remote_runner_script(void) {

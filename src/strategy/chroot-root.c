@@ -68,9 +68,11 @@ int root_setup(const struct cache *cache, const struct rootfs_def *rf, enum xb_a
                 log_info("Registered %s in binfmt_misc for %s", br.name, arch_to_string(a));
 
         logs = cache_sub(s.cache, "logs", NULL);
-        if (!logs || mkdir_p(logs, 0755) < 0 || asprintf(&logname, "rootfs-%s-%s.log", s.rf->name, arch_to_string(a)) < 0 ||
+        if (!logs || asprintf(&logname, "rootfs-%s-%s.log", s.rf->name, arch_to_string(a)) < 0 ||
             !(s.log_path = path_join(logs, logname)))
-                return xb_detail_set(err, -ENOMEM, "Failed to prepare logs: %s", xb_strerror(-ENOMEM));
+                return -ENOMEM;
+        if ((r = mkdir_p(logs, 0755)) < 0)
+                return xb_detail_set(err, r, "Failed to create '%s': %s", logs, xb_strerror(r));
         p.cache = s.cache;
         p.http = (struct http_opts){.retries = 3};
         p.log_path = s.log_path;

@@ -79,11 +79,13 @@ static void record_failure(struct build_job *job, int exit_code, char *msg) {
                 return;
         }
         job->failed = true;
-        job->exit_code = exit_code;
         job->status = status_for_exit(exit_code);
+        /* An interruption is one outcome, whatever it cut short: not "the host lacks" (4) nor
+         * "the artifact is bad" (3). */
+        job->exit_code = job->status == BUILD_INTERRUPTED ? XB_EXIT_BUILD_FAILED : exit_code;
         job->error = msg;
         job->failed_phase = job->phase;
-        job->failed_step = job->step;
+        job->failed_step = job->step_running ? job->step : 0;
 }
 
 __attribute__((format(printf, 4, 0))) static int vfail(struct build_job *job, int r, int exit_code, const char *fmt,
@@ -198,7 +200,7 @@ static void phase_open_placeholder(struct build_job *job, const char *phase) {
 }
 
 void build_phase_begin(struct build_job *job, const char *phase) {
-        if (job->phase_placeholder) {
+        if (job->phase_placeholder && !job->failed) {
                 job->phase_placeholder = false;
                 job->phase = phase;
                 build_progress_phase_start(phase);
@@ -255,6 +257,7 @@ void build_step_begin(struct build_job *job, size_t step) {
         free(job->step_log_path);
         job->step_log_path = NULL;
         job->step = step;
+        job->step_running = true;
         job->step_started_ms = spawn_now_ms();
         if (asprintf(&name, "step-%02zu.log", step) >= 0 && (job->step_log_path = path_join(job->log_dir, name)))
                 job->step_log_fd = open(job->step_log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -285,6 +288,7 @@ int build_step_end(struct build_job *job, size_t step, const struct spawn_result
 
         step_close(job);
         if (ok) {
+                job->step_running = false;
                 log_info("Step %zu/%zu done in %.1f s (log: %s)", step, job->n_steps, s, strempty(job->step_log_path));
                 build_progress_step_end(step, job->n_steps, "ok", s, job->step_log_path);
                 return 0;
@@ -296,6 +300,7 @@ int build_step_end(struct build_job *job, size_t step, const struct spawn_result
                                                    spawn_result_describe(res, how, sizeof how));
         _cleanup_free_ char *tail = step_tail_join(job);
         build_fail_tail(job, tail, job->step_log_path);
+        job->step_running = false;
         return r;
 }
 
@@ -411,6 +416,7 @@ static int run_steps_one_by_one(struct build_job *job) {
                         spawn_result_clear(&st.result);
                         if (!job->failed)
                                 build_fail_errno(job, r, XB_EXIT_BUILD_FAILED, "Failed to run step %zu: %m", i);
+                        job->step_running = false;
                         return r;
                 }
                 r = build_step_end(job, i, &st.result);
@@ -419,6 +425,14 @@ static int run_steps_one_by_one(struct build_job *job) {
                         return r;
         }
         return 0;
+}
+
+/* A failure of the pipeline's own stages that nobody explained yet (out of memory) gets a
+ * message: a failed build never ends silent, nor with exit 0. Returns r. */
+static int said(struct build_job *job, int r, const char *what) {
+        if (r < 0 && !job->failed)
+                build_fail_errno(job, r, XB_EXIT_BUILD_FAILED, "Failed to %s: %m", what);
+        return r;
 }
 
 /* Runs op when set; a failure without a message gets one naming the phase. */
@@ -597,8 +611,12 @@ int build_run(const struct strategy_ops *ops, const struct recipe_bundle *bundle
         /* The source first: a bad --source (a repository that lacks a blob, a pin that does
          * not match) is found in seconds, not after minutes of root file system work. */
         build_phase_begin(&job, "source");
-        if (lay_out_source(&job) < 0 || write_steps(&job) < 0)
+        if (said(&job, lay_out_source(&job), "lay out the source") < 0 || said(&job, write_steps(&job), "write the steps") < 0)
                 goto teardown;
+        if (signals_interrupted()) {
+                build_fail(&job, XB_EXIT_BUILD_FAILED, "Interrupted");
+                goto teardown;
+        }
         phase_open_placeholder(&job, "prepare");
         if (RUN_OP(&job, prepare, &job) < 0)
                 goto teardown;
@@ -611,7 +629,7 @@ int build_run(const struct strategy_ops *ops, const struct recipe_bundle *bundle
                 goto teardown;
 
         build_phase_begin(&job, "steps");
-        r = ops->run_step ? run_steps_one_by_one(&job) : RUN_OP(&job, run_steps, &job);
+        r = ops->run_step ? said(&job, run_steps_one_by_one(&job), "run the steps") : RUN_OP(&job, run_steps, &job);
         if (r < 0 || job.failed)
                 goto teardown;
         if (signals_interrupted()) {
@@ -623,10 +641,10 @@ int build_run(const struct strategy_ops *ops, const struct recipe_bundle *bundle
                 goto teardown;
         build_phase_begin(&job, "collect");
         const char *tree = job.src_dir;
-        if (RUN_OP(&job, fetch_artifacts, &job, &tree) < 0 || artifacts_collect(&job, tree) < 0)
+        if (RUN_OP(&job, fetch_artifacts, &job, &tree) < 0 || said(&job, artifacts_collect(&job, tree), "collect the artifacts") < 0)
                 goto teardown;
         build_phase_begin(&job, "verify");
-        if (artifacts_verify(&job, ops->sysroot ? ops->sysroot(&job) : NULL, &ar) < 0)
+        if (said(&job, artifacts_verify(&job, ops->sysroot ? ops->sysroot(&job) : NULL, &ar), "verify the artifacts") < 0)
                 goto teardown;
         if (RUN_OP(&job, build_host, &job, &build_host) < 0)
                 goto teardown;
@@ -648,10 +666,12 @@ teardown:
                         log_error("%s", strempty(job.teardown_error));
                 }
         }
-        if (ops->teardown && (r = ops->teardown(&job)) < 0 && !job.teardown_error &&
-            asprintf(&job.teardown_error, "Failed to tear down the %s strategy: %s", strategy_to_string(ops->id),
-                     xb_strerror(r)) < 0)
-                job.teardown_error = NULL;
+        if (ops->teardown && (r = ops->teardown(&job)) < 0) {
+                log_error("Failed to tear down the %s strategy: %s", strategy_to_string(ops->id), xb_strerror(r));
+                if (!job.teardown_error && asprintf(&job.teardown_error, "Failed to tear down the %s strategy: %s",
+                                                    strategy_to_string(ops->id), xb_strerror(r)) < 0)
+                        job.teardown_error = NULL;
+        }
         /* What was left on the host outranks how the build ended: exit 5 either way, and
          * report.json keeps both. */
         if (job.teardown_error && !job.failed)

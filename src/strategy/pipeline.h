@@ -89,6 +89,7 @@ struct build_job {
 
         /* The running step (0: none): its log, the tail kept for errors, the progress. */
         size_t step;
+        bool step_running;  /* between build_step_begin() and its end */
         size_t n_steps;
         int step_log_fd;
         char *step_log_path;

@@ -40,6 +40,7 @@ void plan_free(struct plan *p) {
         free(p->reason);
         free(p->out_root);
         free(p->out_dir);
+        free(p->work_dir);
         free(p->toolchain);
         free(p->rootfs);
         strv_free(p->build_deps);
@@ -159,8 +160,12 @@ static int make_vars(const struct recipe *rc, enum xb_arch arch, enum xb_strateg
                  * mounted at WORK/sysroot for the steps. */
                 (void) rootfs;
                 if (asprintf(&buf[1], "%s/work/%s-%s/src", cache, rc->name, ai->name) < 0 ||
-                    asprintf(&buf[2], "%s/work/%s-%s/out", cache, rc->name, ai->name) < 0 ||
-                    asprintf(&buf[3], "%s/work/%s-%s/sysroot", cache, rc->name, ai->name) < 0)
+                    asprintf(&buf[2], "%s/work/%s-%s/out", cache, rc->name, ai->name) < 0)
+                        return -ENOMEM;
+                /* Without build_deps there is no sysroot: the steps see it empty. */
+                char *const *deps = rc->strategies[s].build_deps ? rc->strategies[s].build_deps : rc->build_deps;
+                if (deps && deps[0] ? asprintf(&buf[3], "%s/work/%s-%s/sysroot", cache, rc->name, ai->name) < 0
+                                    : !(buf[3] = strdup("")))
                         return -ENOMEM;
                 break;
         case XB_STRATEGY_REMOTE:
@@ -333,6 +338,10 @@ int plan_make(const struct recipe *rc, const struct toolchain *tc, enum xb_arch 
                 return -ENOMEM;
 
         r = make_vars(rc, arch, p->shown, host, buf, vars);
+        /* Where the strategy works outside an ARM root: decided here once, never read back from
+         * the environment. */
+        if (r >= 0 && (p->shown == XB_STRATEGY_CROSS || p->shown == XB_STRATEGY_REMOTE) && !(p->work_dir = path_dirname(buf[1])))
+                r = -ENOMEM;
         if (r >= 0)
                 r = build_env(p, rc, tc, p->shown, vars, ELEMENTSOF(vars));
         if (r >= 0 && !(p->artifacts = calloc(rc->n_artifacts + 1, sizeof *p->artifacts)))

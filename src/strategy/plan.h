@@ -53,6 +53,8 @@ struct plan {
         char *reason;
         char *out_root; /* --out-dir, default "out" */
         char *out_dir;  /* OUT/NAME/ARCH: artifacts, logs/, report.json */
+        char *work_dir; /* cross: CACHE/work/NAME-ARCH; remote: .xbuild-work/NAME-ARCH-ID on the
+                         * host; NULL for the others */
         char *toolchain;
         char *rootfs;
         char **build_deps;

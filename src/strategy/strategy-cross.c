@@ -27,22 +27,22 @@ struct cross_build {
         char **env;
 };
 
-/* WORK = the plan's CACHE/work/NAME-ARCH (the parent of XB_SRCDIR), locked for the build. */
+/* WORK = the plan's CACHE/work/NAME-ARCH, locked for the build. */
 static int cross_session(struct build_job *job, struct session **ret) {
         struct cross_build *c = job->priv;
-        _cleanup_free_ char *work = path_dirname(strv_env_get(job->plan->env, "XB_SRCDIR"));
-        _cleanup_free_ char *workbase = work ? path_dirname(work) : NULL;
-        const char *name;
-        int fd = -EBADF, r;
+        const char *work = job->plan->work_dir;
+        _cleanup_free_ char *workbase = path_dirname(work);
+        _cleanup_close_ int fd = -EBADF;
+        int r;
 
-        if (!work || !workbase)
+        if (!workbase)
                 return -ENOMEM;
-        name = strrchr(work, '/') ? strrchr(work, '/') + 1 : work;
-        if ((r = mkdir_p(workbase, 0755)) < 0 || (r = cache_lock(job->cache, name, NULL, &fd)) < 0)
+        if ((r = mkdir_p(workbase, 0755)) < 0 || (r = cache_lock(job->cache, path_basename(work), NULL, &fd)) < 0)
                 return build_fail_errno(job, r, XB_EXIT_BUILD_FAILED, "Failed to lock the work directory %s: %m", work);
-        c->lock_fd = fd + 1;
         if ((r = rm_rf_unless_mounted(work)) < 0 || (r = session_create_at(work, "sysroot", ret)) < 0)
                 return build_fail_errno(job, r, XB_EXIT_BUILD_FAILED, "Failed to prepare the work directory %s: %m", work);
+        /* Held until teardown, which runs once the session exists. */
+        c->lock_fd = TAKE_FD(fd) + 1;
         return 0;
 }
 

@@ -196,7 +196,11 @@ static int qemu_run_shell(struct build_job *job) {
         q->config.shell_log = console;
         log_info("Booting the %s VM; the shell starts in /xbuild/src, steps are in /xbuild/steps (console log: %s)",
                  job->ai->name, console);
+        /* ^C belongs to the guest's shell while QEMU runs (the preparation before stops on it);
+         * SIGTERM still stops QEMU. */
+        signals_forward_install(true);
         r = vm_run_interactive(&q->config);
+        signals_forward_install(false);
         if (r < 0)
                 return build_fail_errno(job, r, r == -ENOENT ? XB_EXIT_HOST_MISSING : XB_EXIT_BUILD_FAILED,
                                         "Failed to start %s: %m", q->config.va->qemu);

@@ -6,11 +6,13 @@
  * our lifeline; artifacts back as a tar stream, extracted safely; teardown: the remote work
  * directory removed, the ssh master stopped. */
 #include <fcntl.h>
+#include <string.h>
 
 #include "chroot/session.h"
 #include "core/fileio.h"
 #include "core/log.h"
 #include "core/path.h"
+#include "core/signals.h"
 #include "core/strv.h"
 #include "pipeline.h"
 #include "remote/conn.h"
@@ -44,7 +46,7 @@ static int remote_prepare(struct build_job *job) {
         rb->prepared = true;
         rb->conn.lock_fd = -EBADF;
         build_phase_begin(job, "probe");
-        if (!log_path || !(rb->work = path_dirname(strv_env_get(p->env, "XB_SRCDIR"))))
+        if (!log_path || !(rb->work = strdup(p->work_dir)))
                 return -ENOMEM;
         if ((r = remote_conn_pick(&rb->conn, job->cache, o->hosts, o->hosts_path, o->host, p->arch, &e)) < 0 ||
             (r = remote_conn_open(&rb->conn, o->ssh_config, o->accept_new_host_key, log_path, &e)) < 0)
@@ -103,7 +105,8 @@ static int remote_run_step(struct build_job *job, struct build_step *st) {
         build_step_spawn_io(job, &req);
         req.timeout_ms = (st->timeout_s + 60) * 1000U;
         r = spawn_run(&req, &st->result);
-        if (r >= 0 && st->result.exit_code == 255 && !st->result.signal) {
+        /* ssh's 255 (the runner never passes a step's 255 on); after ^C it is ours. */
+        if (r >= 0 && st->result.exit_code == 255 && !st->result.signal && !signals_interrupted()) {
                 const char *last;
                 int len;
                 spawn_result_last_line(&st->result, &last, &len);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "chroot/session.h"
@@ -306,6 +307,26 @@ int main(void) {
                 tap_ok(r == 0 && o.exit_code == 2 && arch_dir && access(arch_dir, F_OK) < 0,
                        "OUT/NAME planted as a symlink: refused with exit 2 (%d), nothing written through it", o.exit_code);
                 outcome_clear(&o);
+        }
+        {
+                /* A wait for a busy lock (a host in use, a work directory) ends on SIGTERM. */
+                _cleanup_free_ char *cdir = path_join(tmp, "cache");
+                _cleanup_(cache_freep) struct cache *c = NULL;
+                _cleanup_close_ int held = -EBADF, waited = -EBADF;
+                signals_reset_for_tests();
+                signals_forward_install(false);
+                r = cdir && cache_open(cdir, &c) >= 0 ? cache_lock(c, "busy-host", NULL, &held) : -1;
+                pid_t killer = fork();
+                if (killer == 0) {
+                        usleep(300 * 1000);
+                        (void) kill(getppid(), SIGTERM);
+                        _exit(0);
+                }
+                int w = r >= 0 && killer > 0 ? cache_lock(c, "busy-host", NULL, &waited) : 0;
+                if (killer > 0)
+                        (void) waitpid(killer, NULL, 0);
+                tap_ok(w == -EINTR && waited < 0, "a wait for a busy lock ends on SIGTERM (%d)", w);
+                signals_reset_for_tests();
         }
         {
                 _cleanup_free_ char *sessions = path_join(tmp, "cache/sessions");

@@ -53,12 +53,15 @@ int main(void) {
                        streq(strv_env_get(p->env, "OVERRIDE"), "cross") &&
                        streq(strv_env_get(p->env, "XB_JOBS"), "8") &&
                        streq(strv_env_get(p->env, "XB_SRCDIR"), "/c/work/demo-armhf/src") &&
-                       streq(strv_env_get(p->env, "XB_SYSROOT"), "/c/work/demo-armhf/sysroot"),
-               "cross environment: variables expanded, strategy env over recipe env");
+                       streq(strv_env_get(p->env, "XB_SYSROOT"), "") && streq(strempty(p->work_dir), "/c/work/demo-armhf") &&
+                       streq(strempty(p->out_dir), "/o/demo/armhf"),
+               "cross environment: variables expanded, strategy env over recipe env, no sysroot without build_deps, "
+               "the work and output directories decided");
         tap_ok(p->n_artifacts == 1 && streq(p->artifacts[0].path, "out/armhf/demo") &&
                        streq(p->artifacts[0].dest, "/o/demo/armhf/demo"),
                "artifact paths");
         plan_free(p);
+        p = NULL;
 
         tap_ok(plan_make(rc, NULL, XB_ARCH_ARM64, XB_STRATEGY_CHROOT, &host, &p) == 0 && p->forced &&
                        p->shown == XB_STRATEGY_CHROOT && strstr(p->reason, "chroot was requested but cannot run"),
@@ -68,6 +71,7 @@ int main(void) {
                "chroot environment: fixed paths inside, no cross override, empty GOARM on arm64");
         tap_ok(p->probes[XB_STRATEGY_CROSS].host_ready == false, "no aarch64 cross gcc on the fake host");
         plan_free(p);
+        p = NULL;
 
         char *have2[] = {(char *) "qemu-arm-static", NULL};
         struct host_facts root_host = host;
@@ -77,6 +81,7 @@ int main(void) {
                        p->chosen == XB_STRATEGY_CHROOT && p->shown == XB_STRATEGY_CHROOT && strstr(p->reason, "first strategy"),
                "root with qemu-arm-static: auto chooses chroot (%s)", p ? p->reason : "");
         plan_free(p);
+        p = NULL;
 
         /* Fastest first: with chroot impossible (no qemu-user), a VM host still is not enough
          * for qemu-system, which builds its image from the same qemu-user rootfs. */
@@ -87,10 +92,12 @@ int main(void) {
                        p->chosen == XB_STRATEGY_CHROOT,
                "arm64 with every VM tool: chroot still comes first (%s)", p ? p->reason : "");
         plan_free(p);
+        p = NULL;
         tap_ok(plan_make(rc, NULL, XB_ARCH_ARM64, XB_STRATEGY_QEMU_SYSTEM, &root_host, &p) == 0 &&
                        p->chosen == XB_STRATEGY_QEMU_SYSTEM && streq(strv_env_get(p->env, "XB_SRCDIR"), "/xbuild/src"),
                "arm64 --strategy=qemu-system: chosen, paths inside the guest are /xbuild");
         plan_free(p);
+        p = NULL;
         recipe_free(rc);
         return tap_done();
 }

@@ -96,6 +96,8 @@ static const struct bad_case bad_cases[] = {
          XB_E_RECIPE_VALUE, 6, 10, "exactly one of git, tarball or local"},
         {"key of another source kind", "name: demo\nsummary: s\narches: [armhf]\nsource:\n  local: .\n  sha256: 00\n",
          XB_E_RECIPE_VALUE, 6, 3, "'source.sha256' applies to tarball sources, not local"},
+        {"reserved XB_ variable in env", "name: demo\nsummary: s\narches: [armhf]\nsource: {local: .}\nenv: {XB_SRCDIR: /}\nsteps: [make]\nartifacts: [{path: x}]\n",
+         XB_E_RECIPE_VALUE, 5, 7, "'XB_SRCDIR' in env is reserved"},
         {"git URL starting with a dash", "name: demo\nsummary: s\narches: [armhf]\nsource:\n  git: --upload-pack=evil\n",
          XB_E_RECIPE_VALUE, 5, 8, "'source.git' must not start with '-'"},
         {"ssh URL whose host is an option", "name: demo\nsummary: s\narches: [armhf]\nsource:\n  git: 'ssh://-oProxyCommand=touch /tmp/pwned/x'\n",
