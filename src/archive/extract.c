@@ -213,8 +213,10 @@ static int extract_stream(struct archive *a, const char *root, const struct extr
                           uint64_t total, struct extract_result *res, struct xb_detail *err) {
         _cleanup_(archive_write_freep) struct archive *w = archive_write_disk_new();
         _cleanup_close_ int rootfd = -EBADF, cwd = -EBADF;
+        /* No ARCHIVE_EXTRACT_FFLAGS: an archive's immutable or append-only flag would make a
+         * cached tree, or a failed one, impossible to remove. */
         int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
-                    ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+                    ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
                     ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
         int r;
 
@@ -242,6 +244,10 @@ static int extract_stream(struct archive *a, const char *root, const struct extr
          * the extraction itself just wrote on a quiet host. */
         if (r >= 0 && syncfs(rootfd) < 0)
                 r = write_failed(res, err, "", errno);
+        /* Freed while the tree is still the cwd: after a failure (no close above) freeing runs
+         * libarchive's deferred fix-ups of directory modes and times, by relative names that
+         * must land in the partial tree, never in the caller's directory. */
+        (void) archive_write_free(TAKE_PTR(w));
         if (fchdir(cwd) < 0 && r >= 0)
                 r = -errno;
         return r;
@@ -267,7 +273,8 @@ static int extract_entries_into(struct archive *a, struct archive *w, int rootfd
                 int r = archive_read_next_header(a, &e);
                 if (r == ARCHIVE_EOF)
                         break;
-                if (r < ARCHIVE_WARN)
+                /* RETRY (a damaged header) is above WARN numerically, and still a damaged archive. */
+                if (r == ARCHIVE_RETRY || r < ARCHIVE_WARN)
                         return xb_detail_set(err, -XB_E_ARCHIVE, "%s", archive_error_string(a) ?: "cannot read the archive");
                 if (++res->entries > max_entries)
                         return xb_detail_set(err, -XB_E_TOO_LARGE, "more than %llu entries", (unsigned long long) max_entries);
@@ -304,8 +311,14 @@ static int extract_into(const char *dest, int (*fn)(const char *root, void *u), 
         if (asprintf(&partial, "%s.partial-%d", dest, (int) getpid()) < 0)
                 return -ENOMEM;
         (void) rm_rf(partial); /* a leftover of a killed run with our recycled pid */
+        /* The tree's own "/" whatever the caller's umask (its ./ entry is not applied). */
         if (mkdir(partial, 0755) < 0)
                 return -errno;
+        if (chmod(partial, 0755) < 0) {
+                r = -errno;
+                (void) rmdir(partial);
+                return r;
+        }
         r = fn(partial, u);
         if (r >= 0 && rename(partial, dest) < 0)
                 r = -errno;

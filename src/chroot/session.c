@@ -76,7 +76,8 @@ int session_create_at(const char *dir, const char *merged_name, struct session *
         if (!(s->upper = path_join(s->dir, "upper")) || !(s->work = path_join(s->dir, "work")) ||
             !(s->merged = path_join(s->dir, merged_name)))
                 return -ENOMEM;
-        if (mkdir(s->upper, 0755) < 0 || mkdir(s->work, 0700) < 0 || mkdir(s->merged, 0755) < 0)
+        /* upper is the overlay's "/" as the ARM system sees it: 0755 whatever our umask. */
+        if (mkdir(s->upper, 0755) < 0 || chmod(s->upper, 0755) < 0 || mkdir(s->work, 0700) < 0 || mkdir(s->merged, 0755) < 0)
                 return -errno;
         *ret = TAKE_PTR(s);
         return 0;

@@ -250,7 +250,7 @@ int spawn_run(const struct spawn_req *req, struct spawn_result *ret) {
         pid_t pid;
 
         if ((req->output == SPAWN_OUTPUT_CAPTURE || req->output == SPAWN_OUTPUT_FD) && req->log_path) {
-                sink.log_fd = open(req->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+                sink.log_fd = open(req->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
                 if (sink.log_fd < 0)
                         return -errno;
         }

@@ -211,7 +211,8 @@ int rootfs_prepare_base(const struct rootfs_def *rf, enum xb_arch a, struct root
                 return -ENOMEM;
         (void) rm_rf(partial);
         /* Renamed into place: the entry is born 0700. The tree is the ARM system's "/". */
-        if (mkdir(partial, 0700) < 0 || mkdir(ptree, 0755) < 0)
+        /* chmod: the ARM system's "/" is 0755 whatever the caller's umask. */
+        if (mkdir(partial, 0700) < 0 || mkdir(ptree, 0755) < 0 || chmod(ptree, 0755) < 0)
                 return -errno;
         r = rf->provider == ROOTFS_DEBOOTSTRAP ? make_debootstrap(rf, a, ptree, p, err) : make_tarball(rf, a, ptree, p, err);
         if (r >= 0 && (r = finish_tree(ptree)) < 0)

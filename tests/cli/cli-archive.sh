@@ -110,6 +110,22 @@ echo "not an archive" >"$TMP/junk"
 run unpack "$TMP/junk" "$TMP/w/junk"
 check "not an archive: exit 2" eval 'rc_is 2 && err_has "Failed to unpack"'
 
+# A refused entry after a directory: libarchive's deferred fix-up of that directory (its mode
+# and time) must land in the thrown-away tree, never in the directory xbuild was started from.
+mkdir -p "$TMP/cwd/d" && chmod 700 "$TMP/cwd/d" && touch -d 2001-01-01 "$TMP/cwd/d"
+python3 - "$TMP/fixup.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    d = tarfile.TarInfo("d"); d.type = tarfile.DIRTYPE; d.mode = 0o777; d.mtime = 1234567890
+    t.addfile(d)
+    l = tarfile.TarInfo("d/link"); l.type = tarfile.SYMTYPE; l.linkname = "/etc"
+    t.addfile(l)
+    f = tarfile.TarInfo("d/link/passwd"); data = b"owned\n"; f.size = len(data)
+    t.addfile(f, io.BytesIO(data))
+PY
+(cd "$TMP/cwd" && run unpack "$TMP/fixup.tar" "$TMP/w/fixup")
+check "a refused entry after a directory: the caller's directory of that name keeps its mode and time" eval '[ "$(stat -c %a "$TMP/cwd/d")" = 700 ] && [ "$(stat -c %Y "$TMP/cwd/d")" = "$(date -d 2001-01-01 +%s)" ] && [ ! -e "$TMP/w/fixup" ]'
+
 # A .deb's data member.
 mkdir -p "$TMP/pkg/DEBIAN" "$TMP/pkg/usr/share/demo"
 printf 'Package: demo\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@example.invalid>\nDescription: d\n' >"$TMP/pkg/DEBIAN/control"

@@ -74,9 +74,11 @@ int main(void) {
                "exit codes");
 
         static const char *const smuggling[] = {"-u", "ssh://-oProxyCommand=x/r", "ssh://--upload-pack=x/r", "ssh://-oX@h/r",
-                                                "git@-oProxyCommand=x:r", "-oX@h:r", "ssh://user@-host/r", NULL};
+                                                "git@-oProxyCommand=x:r", "-oX@h:r", "ssh://user@-host/r",
+                                                "git@-oProxyCommand=x:p://y", "ssh://u@v@-oX/r", "ssh://[-oX]/r",
+                                                "ssh://user@[-oX]/r", NULL};
         static const char *const fine[] = {"ssh://git@my-host/r-1", "https://h.example/a/-b", "git@h:-path", "/srv/r.git",
-                                           "file:///srv/-r", "ssh://h/--x", NULL};
+                                           "file:///srv/-r", "ssh://h/--x", "git+ssh://git@h/r", "ssh://[::1]/r", NULL};
         bool all = true;
         for (size_t i = 0; smuggling[i]; i++)
                 all = all && url_git_smuggles_option(smuggling[i]);
