@@ -26,10 +26,6 @@ struct chroot_build {
         struct session_spec spec;
 };
 
-static int chroot_probe(struct build_job *job) {
-        return root_setup_probe(job);
-}
-
 static int chroot_prepare(struct build_job *job) {
         struct chroot_build *c = job->priv;
         build_phase_begin(job, "rootfs");
@@ -97,7 +93,7 @@ const struct strategy_ops strategy_chroot_ops = {
         .priv_size = sizeof(struct chroot_build),
         .src_subdir = "src",
         .steps_subdir = "steps",
-        .probe = chroot_probe,
+        .probe = root_setup_probe,
         .prepare = chroot_prepare,
         .stage = chroot_stage,
         .run_step = chroot_run_step,

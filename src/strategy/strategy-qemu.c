@@ -28,10 +28,6 @@ struct qemu_build {
         char machine[32]; /* the guest's uname -m */
 };
 
-static int qemu_probe(struct build_job *job) {
-        return root_setup_probe(job);
-}
-
 static int qemu_prepare(struct build_job *job) {
         struct qemu_build *q = job->priv;
         bool created;
@@ -215,7 +211,7 @@ const struct strategy_ops strategy_qemu_ops = {
         .priv_size = sizeof(struct qemu_build),
         .src_subdir = "share/src",
         .steps_subdir = "share/steps",
-        .probe = qemu_probe,
+        .probe = root_setup_probe,
         .prepare = qemu_prepare,
         .stage = qemu_stage,
         .run_steps = qemu_run_steps,
@@ -230,7 +226,7 @@ const struct strategy_ops strategy_qemu_shell_ops = {
         .src_subdir = "share/src",
         .steps_subdir = "share/steps",
         .interactive = true,
-        .probe = qemu_probe,
+        .probe = root_setup_probe,
         .prepare = qemu_prepare,
         .stage = qemu_stage,
         .run_steps = qemu_run_shell,
