@@ -151,11 +151,6 @@ int build_fail_error(struct build_job *job, int r, struct xb_detail *e) {
         return r;
 }
 
-int build_fail_logged(struct build_job *job, int exit_code) {
-        record_failure(job, exit_code, strdup("see the messages above"));
-        return -EIO;
-}
-
 static void print_tail(const char *tail) {
         for (const char *l = strempty(tail); *l;) {
                 size_t n = strcspn(l, "\n");
@@ -427,24 +422,20 @@ static int run_steps_one_by_one(struct build_job *job) {
         return 0;
 }
 
-/* A failure of the pipeline's own stages that nobody explained yet (out of memory) gets a
- * message: a failed build never ends silent, nor with exit 0. Returns r. */
+/* A failure that nobody explained yet (a strategy operation's or the pipeline's own bare
+ * -errno, out of memory) gets a message naming what failed and where: a failed build never
+ * ends silent, nor with exit 0. Returns r. */
 static int said(struct build_job *job, int r, const char *what) {
-        if (r < 0 && !job->failed)
-                build_fail_errno(job, r, XB_EXIT_BUILD_FAILED, "Failed to %s: %m", what);
+        if (r < 0 && !job->failed) {
+                int exit_code = xb_exit_code_for(r);
+                build_fail_errno(job, r, exit_code == XB_EXIT_OK ? XB_EXIT_BUILD_FAILED : exit_code, "Failed to %s (%s): %m",
+                                 what, strempty(job->phase));
+        }
         return r;
 }
 
-/* Runs op when set; a failure without a message gets one naming the phase. */
-#define RUN_OP(job, op, ...)                                                                                       \
-        ({                                                                                                         \
-                int _r = (job)->ops->op ? (job)->ops->op(__VA_ARGS__) : 0;                                         \
-                if (_r < 0 && !(job)->failed)                                                                      \
-                        build_fail_errno((job), _r, xb_exit_code_for(_r) == XB_EXIT_OK ? XB_EXIT_BUILD_FAILED      \
-                                                                                       : xb_exit_code_for(_r),     \
-                                         "Failed to %s the build (%s): %%m", #op, strempty((job)->phase));          \
-                _r;                                                                                                \
-        })
+/* Runs a strategy's operation when it has one. */
+#define RUN_OP(job, op, ...) said((job), (job)->ops->op ? (job)->ops->op(__VA_ARGS__) : 0, "run the strategy's " #op)
 
 static int job_paths(struct build_job *job) {
         if (!(job->src_dir = path_join(job->session->dir, job->ops->src_subdir)) ||

@@ -144,8 +144,6 @@ int build_fail_errno(struct build_job *job, int r, int exit_code, const char *fm
 int build_fail_error(struct build_job *job, int r, struct xb_detail *e);
 /* Adds the last lines of a log to the failure (printed indented, kept in report.json). */
 void build_fail_tail(struct build_job *job, const char *tail, const char *log_path);
-/* Marks the build failed with an exit code whose message a lower layer already logged. */
-int build_fail_logged(struct build_job *job, int exit_code);
 
 /* Ends the open phase (recorded with its time) and opens phase; the strategy's first one
  * takes over the pipeline's "prepare" placeholder and its time. */

@@ -26,6 +26,7 @@
 static char tmp[] = "/tmp/xb-test-pipeline-XXXXXX";
 static bool teardown_fails;
 static bool prepare_fails;
+static bool prepare_fails_bare; /* returns -EIO without saying why */
 static const char *plant_symlink_to; /* OUT/fake becomes a symlink to this directory */
 static int teardown_calls;
 static int prepare_calls;
@@ -36,6 +37,8 @@ static int fake_prepare(struct build_job *job) {
         build_phase_begin(job, "fake-setup");
         if (prepare_fails)
                 return build_fail(job, XB_EXIT_HOST_MISSING, "The fake host lacks what it needs");
+        if (prepare_fails_bare)
+                return -EIO;
         return 0;
 }
 
@@ -288,6 +291,16 @@ int main(void) {
         tap_ok(!strstr(strempty(o.events), "step-start"), "prepare that fails: no step started");
         outcome_clear(&o);
         prepare_fails = false;
+
+        prepare_fails_bare = true;
+        r = run_fake("bare", "  - echo never\n", "true", &o);
+        prepare_fails_bare = false;
+        tap_ok(r == 0 && o.exit_code == 1 &&
+                       streq(strempty(jstr(o.report, "failure.message")),
+                             "Failed to run the strategy's prepare (fake-setup): Input/output error"),
+               "an operation failing without a word: exit 1, a message naming it and the phase (%s)",
+               strempty(jstr(o.report, "failure.message")));
+        outcome_clear(&o);
 
         break_source = true;
         int prepared_before = prepare_calls;
