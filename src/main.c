@@ -18,6 +18,7 @@ struct verb {
 
 static const struct verb verbs[] = {
         {"build", cmd_build, "Build a recipe for an ARM architecture and verify it"},
+        {"test", cmd_test, "Prove a built engine runs: its daemon and a container in the ARM VM"},
         {"shell", cmd_shell, "A root shell in the build VM of a recipe (qemu-system), source and steps inside"},
         {"plan", cmd_plan, "Show which strategy would build a recipe, why, and what it would run"},
         {"show", cmd_show, "Show a recipe as xbuild resolved it"},
@@ -51,9 +52,9 @@ static void usage(FILE *f) {
               "\n"
               "'xbuild VERB --help' describes each verb.\n"
               "\n"
-              "Exit status: 0 ok, 1 build failed, 2 bad input or usage, 3 verification failed,\n"
-              "4 the host lacks something, 5 cleanup incomplete, 6 the build VM failed\n"
-              "(panic, hang).\n",
+              "Exit status: 0 ok, 1 build failed, 2 bad input or usage, 3 verification or the\n"
+              "functional test failed, 4 the host lacks something, 5 cleanup incomplete, 6 the\n"
+              "build or test VM failed (panic, hang).\n",
               f);
 }
 

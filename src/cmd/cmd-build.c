@@ -46,6 +46,13 @@ int cmd_build_with(const char *verb, int argc, char **argv, const char *verb_usa
         const struct plan *p = in.plan;
         if (shell && (!in.args.strategy || p->shown != XB_STRATEGY_QEMU_SYSTEM))
                 return cli_usage_error("shell", "give --strategy=qemu-system: the VM is the only shell in this version");
+        if (in.args.artifacts)
+                return cli_usage_error(shell ? "shell" : "build", "--artifacts is for 'xbuild test'");
+        if (shell && in.args.test)
+                return cli_usage_error("shell", "--test is for 'xbuild build'");
+        if (in.args.test && !rc->test)
+                return log_error("Recipe '%s' has no 'test:' section to run with --test (docs/functional-test.md)", rc->name),
+                       XB_EXIT_BAD_INPUT;
         if ((r = build_setup(verb, &in, &cache)) != 0)
                 return r;
         const struct strategy_ops *ops = shell ? &strategy_qemu_shell_ops : strategy_ops_for(p->chosen);
@@ -57,7 +64,7 @@ int cmd_build_with(const char *verb, int argc, char **argv, const char *verb_usa
                          strategy_to_string(p->chosen), p->reason);
         struct build_opts o = {.source_override = in.args.source, .keep = in.args.keep,
                                .no_install = in.args.no_install, .print_report = in.args.json, .vm = &in.args.vm,
-                               .remote = &in.args.remote};
+                               .remote = &in.args.remote, .test = in.args.test};
         signals_forward_install(false);
         build_progress_init(shell ? BUILD_PROGRESS_PLAIN
                             : in.args.progress ? build_progress_mode_from_string(in.args.progress)

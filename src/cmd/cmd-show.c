@@ -87,6 +87,15 @@ static void show_text(const struct recipe *rc) {
                         printf(", own build_deps");
                 putchar('\n');
         }
+        if (rc->test) {
+                const struct recipe_test *t = rc->test;
+                printf("test: in the ARM VM, cgroup %s, expects '%s'\n", recipe_cgroup_to_string(t->cgroup), t->expect);
+                if (t->daemon)
+                        printf("  daemon: %s (ready: %s, %u s)\n", t->daemon, t->ready, t->ready_timeout);
+                if (t->image)
+                        printf("  image: %s\n", t->image);
+                printf("  run: %s (%u s)\n", t->run, t->timeout);
+        }
         if (rc->n_prefer) {
                 printf("prefer:");
                 for (size_t i = 0; i < rc->n_prefer; i++)

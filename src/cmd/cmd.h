@@ -13,6 +13,7 @@
  * exit code (enum xb_exit). Verbs do the logging; the modules below them do not. */
 int cmd_build(int argc, char **argv);
 int cmd_shell(int argc, char **argv);
+int cmd_test(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_list(int argc, char **argv);

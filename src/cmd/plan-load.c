@@ -104,6 +104,14 @@ static int plan_args_option(struct plan_args *a, int c, const char *arg) {
                         return cli_usage_error(NULL, "--progress: give auto, tty, plain or json"), -1;
                 a->progress = arg;
                 return 1;
+        case 0x21d:
+                a->test = true;
+                return 1;
+        case 0x21e:
+                if (arg[0] == '-')
+                        return cli_usage_error(NULL, "--artifacts must not start with '-'"), -1;
+                a->artifacts = arg;
+                return 1;
         default:
                 return 0;
         }

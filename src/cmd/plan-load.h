@@ -17,6 +17,8 @@ struct plan_args {
         bool no_install;    /* --no-install */
         bool json;
         const char *progress; /* --progress */
+        bool test;            /* --test */
+        const char *artifacts; /* test: --artifacts */
         struct vm_opts vm; /* qemu-system: --cpus, --memory, --boot-timeout, --kernel, --initrd */
         struct remote_opts remote; /* remote: --host, --hosts, --ssh-config, ... */
 };
@@ -33,7 +35,8 @@ struct plan_args {
                 {"hosts", required_argument, NULL, 0x218}, {"ssh-config", required_argument, NULL, 0x219}, \
                 {"accept-new-host-key", no_argument, NULL, 0x21a},                                      \
                 {"remote-install-deps", no_argument, NULL, 0x21b},                                      \
-                {"progress", required_argument, NULL, 0x21c}
+                {"progress", required_argument, NULL, 0x21c}, {"test", no_argument, NULL, 0x21d},           \
+                {"artifacts", required_argument, NULL, 0x21e}
 
 #define PLAN_HELP                                                                                  \
         "  -a, --arch=ARCH       armhf, armel or arm64 (default: the recipe's first)\n"            \
@@ -46,6 +49,8 @@ struct plan_args {
         "      --no-install      Never install a missing cross toolchain (exit 4 naming it)\n"   \
         "      --json            Machine-readable output (build: report.json on stdout)\n"      \
         "      --progress=MODE   build: auto (default), tty, plain or json (events on stdout)\n" \
+        "      --test            build: then run the recipe's functional test in the ARM VM\n"   \
+        "      --artifacts=DIR   test: the artifacts to test (default: OUT/RECIPE/ARCH)\n"       \
         "qemu-system:\n"                                                                         \
         "      --cpus=N          Virtual CPUs (default 2)\n"                                     \
         "      --memory=SIZE     Guest RAM, e.g. 3G or 2048M (default 2G, or the recipe's memory:)\n" \

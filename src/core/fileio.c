@@ -91,3 +91,65 @@ int disk_usage(const char *path, unsigned long long *ret) {
         *ret = du_total;
         return 0;
 }
+
+int copy_fd_data(int in, int out) {
+        char buf[1 << 16];
+        for (;;) {
+                ssize_t n = read(in, buf, sizeof buf);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        return 0;
+                int r = write_all(out, buf, (size_t) n);
+                if (r < 0)
+                        return r;
+        }
+}
+
+int read_file_tail(const char *path, size_t max_lines, char **ret) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        size_t want = 65536, got = 0;
+
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADF;
+        if ((size_t) st.st_size < want)
+                want = (size_t) st.st_size;
+        if (!(buf = malloc(want + 1)))
+                return -ENOMEM;
+        if (lseek(fd, (off_t) st.st_size - (off_t) want, SEEK_SET) < 0)
+                return -errno;
+        while (got < want) {
+                ssize_t n = read(fd, buf + got, want - got);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                got += (size_t) n;
+        }
+        while (got > 0 && buf[got - 1] == '\n')
+                got--;
+        buf[got] = 0;
+        /* Back from the end over max_lines line breaks. */
+        size_t start = got, lines = 0;
+        while (start > 0) {
+                if (buf[start - 1] == '\n' && ++lines == max_lines)
+                        break;
+                start--;
+        }
+        char *t = strdup(buf + start);
+        if (!t)
+                return -ENOMEM;
+        *ret = t;
+        return 0;
+}

@@ -12,3 +12,8 @@ int write_all(int fd, const void *buf, size_t n);
 int write_file_text(const char *path, const char *text);
 /* Bytes of disk a tree takes (st_blocks), not following symlinks nor crossing mounts. */
 int disk_usage(const char *path, unsigned long long *ret);
+/* Copies what is left to read from in to out (EINTR retried). */
+int copy_fd_data(int in, int out);
+/* The last max_lines lines of a text file (at most its last 64 KiB), '\n'-joined without a
+ * final newline; "" for an empty file. */
+int read_file_tail(const char *path, size_t max_lines, char **ret);

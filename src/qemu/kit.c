@@ -40,6 +40,8 @@ void vm_kit_clear(struct vm_kit *k) {
         free(k->kernel);
         free(k->initrd);
         free(k->busybox);
+        free(k->config);
+        free(k->modules);
         free(k->kver);
         free(k->package);
         *k = (struct vm_kit){0};
@@ -248,7 +250,8 @@ static int kit_load(const char *dir, struct vm_kit *ret) {
         int r;
 
         if (!(k.dir = strdup(dir)) || !(k.kernel = path_join(dir, "vmlinuz")) || !(k.initrd = path_join(dir, "initrd.img")) ||
-            !(k.busybox = path_join(dir, "busybox"))) {
+            !(k.busybox = path_join(dir, "busybox")) || !(k.config = path_join(dir, "config")) ||
+            !(k.modules = path_join(dir, "modules"))) {
                 vm_kit_clear(&k);
                 return -ENOMEM;
         }
@@ -344,7 +347,19 @@ static int build_kit(const struct vm_kit_req *req, const struct vm_arch *va, con
         (void) rename(config, cdst);
         if ((r = write_file_text(kvf, kvtext)) < 0 || (r = write_file_text(pkf, pktext)) < 0)
                 return r;
-        /* The unpacked trees are 200 MB of modules the initrd already took what it needs from. */
+        /* Every module stays (about 200 MB): the guest mounts them, so what an engine loads
+         * with modprobe (overlay, bridge, netfilter) is there. 'build' and 'source' point at
+         * headers this host does not have. */
+        _cleanup_free_ char *mtree = NULL, *mdst = path_join(partial, "modules"), *mbuild = NULL, *msource = NULL;
+        if (!mdst || asprintf(&mtree, "%s/lib/modules/%s", ktree, kver) < 0 || !(mbuild = path_join(mtree, "build")) ||
+            !(msource = path_join(mtree, "source")))
+                return -ENOMEM;
+        (void) unlink(mbuild);
+        (void) unlink(msource);
+        if (rename(mtree, mdst) < 0) {
+                r = -errno;
+                return xb_detail_set(err, r, "cannot keep the modules of %s: %s", kpkg, xb_strerror(r));
+        }
         if ((r = rm_rf(ktree)) < 0 || (r = rm_rf(btree)) < 0)
                 return r;
         return 0;
@@ -371,7 +386,7 @@ int vm_kit_prepare(const struct vm_kit_req *req, struct vm_kit *ret, bool *ret_c
         if (!mirror)
                 return -ENOMEM;
         /* The init and the module list are part of what a kit is: a new xbuild remakes it. */
-        if (asprintf(&keyed, "%s\n%s\n%s\n%s\n%s\n", va->deb_arch, suite, mirror, keyring, initrd_init_script()) < 0)
+        if (asprintf(&keyed, "kit-with-modules\n%s\n%s\n%s\n%s\n%s\n", va->deb_arch, suite, mirror, keyring, initrd_init_script()) < 0)
                 return -ENOMEM;
         for (const char *const *m = initrd_wanted_modules; *m; m++) {
                 char *k2 = NULL;

@@ -21,7 +21,9 @@ struct vm_arch {
 const struct vm_arch *vm_arch(enum xb_arch a);
 
 /* The kernel and initrd for one architecture, made once per (arch, suite, mirror) and kept:
- *   CACHE/vm/kit-DEBARCH-SUITE-KEY/{vmlinuz, initrd.img, busybox, config, kver, package}
+ *   CACHE/vm/kit-DEBARCH-SUITE-KEY/{vmlinuz, initrd.img, busybox, config, kver, package, modules/}
+ * modules/ is the package's lib/modules/KVER with the modules.dep the host's depmod made: the
+ * guest mounts it read-only at /lib/modules/KVER, so an engine's modprobe finds every module.
  * The kernel and busybox-static packages come from the host's Debian mirror through apt with a
  * private configuration (CACHE/vm/apt-DEBARCH-SUITE; the host's dpkg and apt state are never
  * touched): apt checks the signed index, its SHA256 pins the download, which goes through the
@@ -30,6 +32,8 @@ const struct vm_arch *vm_arch(enum xb_arch a);
 struct vm_kit {
         char *dir;
         char *kernel, *initrd, *busybox;
+        char *config;  /* the kernel's configuration (boot/config-KVER) */
+        char *modules; /* lib/modules/KVER */
         char *kver;    /* 6.1.0-xx-armmp-lpae */
         char *package; /* the kernel's .deb: linux-image-6.1.0-xx-armmp-lpae_6.1.yyy-1_armhf.deb */
 };

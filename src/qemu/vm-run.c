@@ -96,8 +96,9 @@ int vm_qemu_argv(const struct vm_config *c, char ***ret) {
         ADD("-initrd");
         ADD("%s", c->initrd);
         ADD("-append");
-        ADD("console=ttyAMA0 panic=-1 loglevel=4 rdinit=/init xbuild.nonce=%s%s%s", c->nonce, c->shell ? " xbuild.shell=1" : "",
-            c->network ? " xbuild.net=1" : "");
+        ADD("console=ttyAMA0 panic=-1 loglevel=4 rdinit=/init xbuild.nonce=%s%s%s%s xbuild.cgroup=%s xbuild.epoch=%lld", c->nonce,
+            c->shell ? " xbuild.shell=1" : "", c->network ? " xbuild.net=1" : "", c->modules ? " xbuild.modules=1" : "",
+            c->cgroup && streq(c->cgroup, "v1") ? "v1" : "v2", c->clock_epoch);
         ADD("-drive");
         ADD("if=none,id=root,file=%s,format=raw,snapshot=on", image);
         ADD("-device");
@@ -108,6 +109,15 @@ int vm_qemu_argv(const struct vm_config *c, char ***ret) {
         ADD("local,id=share,path=%s,security_model=none", share);
         ADD("-device");
         ADD("virtio-9p-pci,fsdev=share,mount_tag=xbuild");
+        if (c->modules) {
+                _cleanup_free_ char *mods = qemu_escape(c->modules);
+                if (!mods)
+                        return -ENOMEM;
+                ADD("-fsdev");
+                ADD("local,id=modules,path=%s,security_model=none,readonly=on", mods);
+                ADD("-device");
+                ADD("virtio-9p-pci,fsdev=modules,mount_tag=modules");
+        }
         /* A NIC is there either way (a build may probe for one); restrict=on gives it no way out. */
         ADD("-netdev");
         ADD("user,id=n0,restrict=%s", c->network ? "off" : "on");

@@ -22,6 +22,11 @@ struct vm_config {
         bool shell;              /* interactive: the console is our terminal */
         bool network;            /* user-mode network (outbound); else a NIC that reaches nothing */
         const char *shell_log;   /* shell: QEMU copies the console here */
+        const char *modules;     /* the kit's modules tree: /lib/modules/KVER in the guest,
+                                  * read-only; NULL: none */
+        const char *cgroup;      /* "v1": one hierarchy per controller; NULL or "v2": unified */
+        long long clock_epoch;   /* the host's time at launch: the guest's clock is never
+                                  * earlier; 0: not given */
 };
 
 /* The QEMU command line (pure; for tests and 'plan'). */

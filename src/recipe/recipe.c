@@ -59,6 +59,7 @@ struct recipe *recipe_free(struct recipe *r) {
                 strv_free(r->strategies[i].steps);
                 free(r->strategies[i].rootfs);
         }
+        recipe_test_free(r->test);
         free(r);
         return NULL;
 }
@@ -438,7 +439,7 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
         static const char *const keys[] = {"name",  "summary",    "arches",    "source",
                                            "toolchain", "rootfs",  "kconfig",   "build_deps",
                                            "env",   "steps",      "patches",   "artifacts",
-                                           "strategies", "prefer", "timeout",   "network", "memory", NULL};
+                                           "strategies", "prefer", "timeout",   "network", "memory", "test", NULL};
         const struct ynode *v;
         int r;
 
@@ -512,6 +513,8 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
                 if (parse_size_mib(m, 16, 1ULL << 22, &rc->memory_mib) < 0)
                         return yd_error(d, v, "'memory' must be a size like 3G or 2048M");
         }
+        if ((v = ynode_get(root, "test")) && (r = recipe_test_parse(v, &rc->test, d)) < 0)
+                return r;
         return 0;
 }
 

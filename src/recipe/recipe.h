@@ -7,6 +7,7 @@
 #include "arch.h"
 #include "core/diag.h"
 #include "core/macro.h"
+#include "recipe-test.h"
 #include "strategy-name.h"
 
 /* An engine recipe: what to build. Strategies decide where. The schema is documented in
@@ -90,6 +91,7 @@ struct recipe {
         unsigned timeout; /* seconds for each step */
         bool network;     /* the steps need the network (qemu-system: user networking on) */
         unsigned long long memory_mib; /* RAM + swap the build needs; 0: not said */
+        struct recipe_test *test;      /* the functional test; NULL: none */
 };
 
 struct recipe *recipe_free(struct recipe *r);

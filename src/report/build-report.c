@@ -84,6 +84,7 @@ static json_object *report_json(const struct build_report *rep) {
                 json_object_array_add(arts, verify_result_json(&rep->artifacts[i]));
         json_object_object_add(o, "artifacts", arts);
         json_object_object_add(o, "verified", json_object_new_boolean(rep->verified));
+        json_object_object_add(o, "test", rep->test ? test_result_json(rep->test) : NULL);
         return o;
 }
 

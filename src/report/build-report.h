@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "test-report.h"
 #include "verify/verify.h"
 
 /* OUT/NAME/ARCH/report.json: how a build ended and why, what was built, from what, how, how
@@ -42,6 +43,7 @@ struct build_report {
         const struct verify_result *artifacts;
         size_t n_artifacts;
         bool verified;             /* every artifact was built and passed its checks */
+        const struct test_result *test; /* the functional test; NULL: not run */
 };
 
 /* The report as pretty JSON text ending in a newline. */

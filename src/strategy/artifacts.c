@@ -15,23 +15,6 @@
 #include "core/path.h"
 #include "report/build-progress.h"
 
-static int copy_fd(int in, int out) {
-        char buf[1 << 16];
-        for (;;) {
-                ssize_t n = read(in, buf, sizeof buf);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        return 0;
-                int r = write_all(out, buf, (size_t) n);
-                if (r < 0)
-                        return r;
-        }
-}
-
 static int openat2_fd(int dirfd, const char *path, int flags, unsigned long long resolve) {
         struct open_how how = {.flags = (unsigned long long) flags | O_CLOEXEC, .resolve = resolve};
         int fd = (int) syscall(SYS_openat2, dirfd, path, &how, sizeof how);
@@ -58,7 +41,7 @@ static int collect_one(struct build_job *job, int root, int outfd, const struct 
         if (out < 0)
                 return build_fail_errno(job, -errno, XB_EXIT_BUILD_FAILED, "Failed to create '%s/%s': %m",
                                         job->out_dir, tmp);
-        r = copy_fd(in, out);
+        r = copy_fd_data(in, out);
         /* Modes do not follow the umask: the same source gives the same files. */
         if (r >= 0 && (fchmod(out, (st.st_mode & 0111) ? 0755 : 0644) < 0 || fsync(out) < 0))
                 r = -errno;

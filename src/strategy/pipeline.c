@@ -21,6 +21,7 @@
 #include "core/progress.h"
 #include "core/signals.h"
 #include "core/strv.h"
+#include "functest/functest.h"
 #include "pipeline.h"
 #include "report/build-progress.h"
 #include "report/build-report.h"
@@ -34,6 +35,7 @@ static const char *const status_names[_BUILD_STATUS_MAX] = {
         [BUILD_HOST_FAILURE] = "host-failure",
         [BUILD_BAD_INPUT] = "bad-input",
         [BUILD_CLEANUP_FAILED] = "cleanup-failed",
+        [BUILD_TEST_FAILED] = "test-failed",
 };
 
 const char *build_status_to_string(enum build_status s) {
@@ -475,13 +477,27 @@ static void print_summary(const struct build_job *job, const struct build_report
         fprintf(stderr, "\n| Total:     %.1f s\n", rep->total_seconds);
         fprintf(stderr, "| Space:     build tree %s, artifacts %s\n", format_bytes(rep->work_bytes, w, sizeof w),
                 format_bytes(rep->artifact_bytes, a, sizeof a));
+        if (rep->test) {
+                const struct test_result *t = rep->test;
+                if (!t->error)
+                        fprintf(stderr, "| Test:      passed: the container printed '%s', %.1f s from VM start to its exit\n",
+                                strempty(t->expected), t->vm_to_exit_s);
+                else
+                        fprintf(stderr, "| Test:      %s: %s\n", strempty(t->status), t->error);
+                fprintf(stderr, "|           ");
+                for (size_t i = 0, n = 0; i < _TEST_CHECK_MAX; i++)
+                        if (t->checks[i].ran)
+                                fprintf(stderr, "%s %s %s", n++ ? "," : "", test_check_id_to_string(i),
+                                        test_check_status_to_string(t->checks[i].status));
+                fprintf(stderr, "\n");
+        }
         if (rep->failed_log)
                 fprintf(stderr, "| Log:       %s\n", rep->failed_log);
         fprintf(stderr, "| Report:    %s\n", strempty(report_path));
         fprintf(stderr, "+-----------------------------------------------------------------------\n");
 }
 
-static int write_report(struct build_job *job, const struct artifacts_result *ar,
+static int write_report(struct build_job *job, const struct artifacts_result *ar, const struct test_result *test,
                         char *const *build_host, long long started_ms, unsigned long long work_bytes) {
         const struct recipe *rc = job->recipe;
         const struct build_opts *o = job->opts;
@@ -522,6 +538,7 @@ static int write_report(struct build_job *job, const struct artifacts_result *ar
                 .artifacts = ar ? ar->results : NULL,
                 .n_artifacts = ar ? ar->n_results : 0,
                 .verified = ar && ar->verified,
+                .test = test,
         };
         int r;
 
@@ -559,7 +576,8 @@ int build_run(const struct strategy_ops *ops, const struct recipe_bundle *bundle
         _cleanup_free_ char *below = NULL;
         unsigned long long work_bytes = 0;
         long long started = spawn_now_ms();
-        bool have_session = false;
+        bool have_session = false, have_test = false;
+        struct test_result test = {0};
         int r;
 
         assert(ops && (ops->run_step || ops->run_steps));
@@ -669,10 +687,30 @@ teardown:
                 record_failure(&job, XB_EXIT_CLEANUP_INCOMPLETE, strdup(job.teardown_error));
         else if (job.teardown_error)
                 job.exit_code = XB_EXIT_CLEANUP_INCOMPLETE;
+        /* After the teardown: the build's session is gone, the artifacts are in OUT. */
+        if (opts->test && !job.failed && !ops->interactive && bundle->recipe->test) {
+                build_phase_begin(&job, "test");
+                struct functest_req fq = {.recipe = bundle->recipe, .rootfs = recipe_bundle_rootfs(bundle, bundle->recipe->rootfs),
+                                          .kconfig = bundle->kconfig, .arch = plan->arch, .cache = cache, .vm = opts->vm,
+                                          .artifacts_dir = plan->out_dir, .log_dir = job.log_dir, .keep = opts->keep};
+                have_test = true;
+                r = functest_run(&fq, &test);
+                if (r != XB_EXIT_OK) {
+                        /* functest said it; the build's outcome is the test's. */
+                        record_failure(&job, r, strdup(strempty(test.error)));
+                        if (!job.failed_tail && test.failed_tail)
+                                job.failed_tail = strdup(test.failed_tail);
+                        if (!job.failed_log && test.console_log)
+                                job.failed_log = strdup(test.console_log);
+                        if (r == XB_EXIT_VERIFY_FAILED && !signals_interrupted())
+                                job.status = BUILD_TEST_FAILED;
+                }
+        }
 report:
         phase_close(&job, !(job.failed && job.failed_phase == job.phase));
         if (!ops->interactive)
-                (void) write_report(&job, &ar, build_host, started, work_bytes);
+                (void) write_report(&job, &ar, have_test ? &test : NULL, build_host, started, work_bytes);
+        test_result_clear(&test);
         int exit_code = job.failed ? job.exit_code : XB_EXIT_OK;
         artifacts_result_clear(&ar);
         job_clear(&job);

@@ -47,6 +47,7 @@ struct build_opts {
         bool print_report;           /* --json: report.json on stdout too */
         const struct vm_opts *vm;
         const struct remote_opts *remote;
+        bool test;                   /* --test: the recipe's functional test after the build */
 };
 
 /* report.json's status: how the build ended. */
@@ -58,6 +59,7 @@ enum build_status {
         BUILD_HOST_FAILURE,  /* the host, the VM or the remote host could not do its part */
         BUILD_BAD_INPUT,     /* an input found wrong only now (a patch, hosts.yaml, a flag) */
         BUILD_CLEANUP_FAILED, /* built and verified, but the session could not be removed */
+        BUILD_TEST_FAILED,   /* built and verified, but the functional test failed (--test) */
         _BUILD_STATUS_MAX,
         _BUILD_STATUS_INVALID = -22,
 };

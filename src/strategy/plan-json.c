@@ -62,6 +62,29 @@ static json_object *expect_json(const struct recipe_expect *e) {
         return o;
 }
 
+static json_object *recipe_test_json(const struct recipe_test *t) {
+        json_object *o = json_object_new_object();
+        if (!o)
+                return NULL;
+        json_object_object_add(o, "deps", strv_json(t->deps));
+        json_object_object_add(o, "modules", strv_json(t->modules));
+        json_object_object_add(o, "cgroup", json_object_new_string(recipe_cgroup_to_string(t->cgroup)));
+        json_object_object_add(o, "memory_mib", t->memory_mib ? json_object_new_int64((int64_t) t->memory_mib) : NULL);
+        if (t->daemon) {
+                json_object *d = json_object_new_object();
+                json_object_object_add(d, "run", json_object_new_string(t->daemon));
+                json_object_object_add(d, "ready", json_object_new_string(t->ready));
+                json_object_object_add(d, "timeout", json_object_new_int((int) t->ready_timeout));
+                json_object_object_add(o, "daemon", d);
+        } else
+                json_object_object_add(o, "daemon", NULL);
+        json_object_object_add(o, "image", str_or_null(t->image));
+        json_object_object_add(o, "run", json_object_new_string(t->run));
+        json_object_object_add(o, "expect", json_object_new_string(t->expect));
+        json_object_object_add(o, "timeout", json_object_new_int((int) t->timeout));
+        return o;
+}
+
 json_object *recipe_to_json(const struct recipe *rc) {
         json_object *o = json_object_new_object(), *arches = json_object_new_array();
         json_object *arts = json_object_new_array(), *strats = json_object_new_object();
@@ -110,6 +133,7 @@ json_object *recipe_to_json(const struct recipe *rc) {
                 json_object_array_add(prefer, json_object_new_string(strategy_to_string(rc->prefer[i])));
         json_object_object_add(o, "prefer", prefer);
         json_object_object_add(o, "timeout", json_object_new_int((int) rc->timeout));
+        json_object_object_add(o, "test", rc->test ? recipe_test_json(rc->test) : NULL);
         return o;
 }
 

@@ -6,6 +6,7 @@
  * on the console, which this side watches. 'xbuild shell' is the same with the console on the
  * terminal instead of the steps. */
 #include <string.h>
+#include <time.h>
 
 #include "chroot-root.h"
 #include "chroot/session.h"
@@ -82,6 +83,9 @@ static int qemu_stage(struct build_job *job) {
                                                                                             : vo->memory_mib,
                 .nonce = q->nonce,
                 .network = job->recipe->network,
+                /* A kernel of the user's has no module tree of ours. */
+                .modules = vo->kernel ? NULL : q->boot.kit.modules,
+                .clock_epoch = (long long) time(NULL),
         };
         return 0;
 }

@@ -69,5 +69,20 @@ else
         echo "ok - auto chooses chroot # SKIP needs root"; TAP_N=$((TAP_N + 1))
         echo "ok - CAP_SYS_ADMIN checks # SKIP needs root"; TAP_N=$((TAP_N + 1))
 fi
+# The functional test's front: what is refused before any VM or root file system work.
+run test cgo-engine --arch armhf --out-dir "$TMP/tout"
+check "test: a recipe without a test section is bad input" eval 'rc_is 2 && err_has "has no '"'"'test:'"'"' section"'
+run build cgo-engine --arch armhf --test --out-dir "$TMP/tout"
+check "build --test: refused before building when the recipe has no test" eval 'rc_is 2 && err_has "has no '"'"'test:'"'"' section" && [ ! -e "$TMP/tout/cgo-engine" ]'
+run test tiny-engine --strategy cross
+check "test: --strategy does not apply (the VM always)" eval 'rc_is 2 && err_has "--strategy and --host do not apply"'
+run build tiny-engine --artifacts /tmp
+check "build: --artifacts is for test" eval 'rc_is 2 && err_has "--artifacts is for"'
+run test tiny-engine --arch armhf --artifacts "$TMP/no such dir" --out-dir "$TMP/tout"
+check "test: missing artifacts named, exit 2, a report says so" eval 'rc_is 2 && err_has "No artifact '"'"'tinyctr'"'"' in $TMP/no such dir" && [ "$(jq -r .test.status "$TMP/tout/tiny-engine/armhf/test-report.json")" = error ] && [ "$(jq -r .test.exit_code "$TMP/tout/tiny-engine/armhf/test-report.json")" = 2 ]'
+run show tiny-engine --json
+check "show --json: the test section" eval 'rc_is 0 && [ "$(echo "$OUT" | jq -r .test.expect)" = "hello-from-\${arch}" ] && [ "$(echo "$OUT" | jq -r .test.cgroup)" = v2 ] && [ "$(echo "$OUT" | jq -r .test.daemon.timeout)" = 30 ]'
+run show docker-1.10
+check "show: the test section in words" eval 'rc_is 0 && out_has "test: in the ARM VM, cgroup v1, expects '"'"'hello-from-\${arch}'"'"'"'
 check "nothing written to HOME, the cache or cwd" eval '[ -z "$(find "$HOME" "$WORK" -mindepth 1 | head -1)" ]'
 done_testing

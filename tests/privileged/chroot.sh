@@ -3,15 +3,8 @@
 # runs in the user's cache dir), sessions in private namespaces, the pristine tree, SIGKILL
 # safety, symlink tricks, concurrency, paths with spaces, and the tiny engine built this way.
 XB=$1
-CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/xbuild-tests/cache
-source "$(dirname "$0")/../cli/tap-lib.bash"
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root"; exit 77; fi
-for tool in qemu-arm-static debootstrap; do
-        command -v $tool >/dev/null || { echo "1..0 # SKIP needs $tool"; exit 77; }
-done
-xr() { run --cache-dir "$CACHE" "$@"; }
-no_mounts() { ! grep -qF -- "$CACHE" /proc/self/mountinfo; }
-no_sessions() { [ -z "$(ls -A "$CACHE/sessions" 2>/dev/null)" ]; }
+source "$(dirname "$0")/priv-lib.bash"
+needs qemu-arm-static debootstrap
 # only processes this test started carry these marker arguments
 no_proc() { ! ps -eo args | grep -v grep | grep -qF -- "$1"; }
 

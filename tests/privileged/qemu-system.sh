@@ -3,16 +3,9 @@
 # made on the host, the cached rootfs as an ext4 image, a full -M virt guest under TCG. Jobs
 # that succeed, fail, panic, hang, time out and get killed; the image never changes.
 XB=$1
-CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/xbuild-tests/cache
 HELPERS=$(cd "$(dirname "$0")/../helpers" && pwd)
-source "$(dirname "$0")/../cli/tap-lib.bash"
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root"; exit 77; fi
-for tool in qemu-system-arm qemu-arm-static debootstrap mkfs.ext4 depmod; do
-        command -v $tool >/dev/null || { echo "1..0 # SKIP needs $tool"; exit 77; }
-done
-xr() { run --cache-dir "$CACHE" "$@"; }
-no_mounts() { ! grep -qF -- "$CACHE" /proc/self/mountinfo; }
-no_sessions() { [ -z "$(ls -A "$CACHE/sessions" 2>/dev/null)" ]; }
+source "$(dirname "$0")/priv-lib.bash"
+needs qemu-system-arm qemu-arm-static debootstrap mkfs.ext4 depmod
 # Only the QEMU processes of this test: their command line names this test's files.
 no_qemu() { ! ps -eo args | grep -v grep | grep -q "^qemu-system.*$1"; }
 OUTD="$TMP/out dir"
@@ -24,9 +17,9 @@ check "tiny-engine builds in the armhf VM and passes verification" eval 'rc_is 0
 check "the guest said armv7l; boot and steps timed separately" eval 'err_has "uname -m: armv7l" && jq -e ".strategy == \"qemu-system\" and .phases_seconds.boot > 0 and .phases_seconds.steps > 0 and .verified and .build_host.machine == \"armv7l\" and (.build_host.kernel | startswith(\"linux-image-\"))" "$OUTD/tiny-engine/armhf/report.json" >/dev/null'
 check "console and step logs kept" eval 'grep -q "job-end 0" "$OUTD/tiny-engine/armhf/logs/console.log" && grep -q "tinyctr.c" "$OUTD/tiny-engine/armhf/logs/step-01.log"'
 check "no QEMU, session or mount left" eval 'no_qemu "$CACHE" && no_sessions && no_mounts'
-KIT=$(ls -d "$CACHE"/vm/kit-armhf-* | head -1)
+KIT=$(ls -td "$CACHE"/vm/kit-armhf-* | head -1)
 IMG=$(sed -n 's/^VM root disk: \([^ ]*\).*/\1/p' "$TMP/err")
-check "the kit: Debian's kernel package, an initrd with the modules" eval 'grep -q "^linux-image-.*_armhf.deb$" "$KIT/package" && [ -s "$KIT/initrd.img" ] && [ -s "$KIT/vmlinuz" ]'
+check "the kit: Debian's kernel package, an initrd with the modules, every module with its modules.dep" eval 'grep -q "^linux-image-.*_armhf.deb$" "$KIT/package" && [ -s "$KIT/initrd.img" ] && [ -s "$KIT/vmlinuz" ] && grep -q "overlay.ko:" "$KIT/modules/modules.dep" && [ ! -e "$KIT/modules/build" ]'
 check "the root image is read-only on the host" eval '[ "$(stat -c %a "$IMG")" = 444 ]'
 
 # arm64: qemu-system-aarch64, cortex-a57, Debian's arm64 kernel.

@@ -140,6 +140,33 @@ static const struct bad_case bad_cases[] = {
          "must be a file name under recipes/patches/demo/"},
         {"timeout out of range", GOOD_HEAD "timeout: 0\n", XB_E_RECIPE_VALUE, 12, 10, "from 1 to 604800"},
         {"negative number", GOOD_HEAD "timeout: -5\n", XB_E_RECIPE_VALUE, 12, 10, "whole number"},
+        {"test without run", GOOD_HEAD "test:\n  expect: hi\n", XB_E_RECIPE_VALUE, 13, 3, "missing required key 'run'"},
+        {"test without expect", GOOD_HEAD "test:\n  run: x\n", XB_E_RECIPE_VALUE, 13, 3,
+         "missing required key 'expect'"},
+        {"test unknown key", GOOD_HEAD "test:\n  run: x\n  expect: y\n  exepct: z\n", XB_E_RECIPE_VALUE, 15, 3,
+         "did you mean 'expect'?"},
+        {"test daemon without ready", GOOD_HEAD "test:\n  run: x\n  expect: y\n  daemon: {run: d}\n", XB_E_RECIPE_VALUE,
+         15, 11, "missing required key 'ready'"},
+        {"test cgroup v3", GOOD_HEAD "test:\n  run: x\n  expect: y\n  cgroup: v3\n", XB_E_RECIPE_VALUE, 15, 11,
+         "must be v1 or v2"},
+        {"test bad module", GOOD_HEAD "test:\n  run: x\n  expect: y\n  modules: [overlay, 'a b']\n", XB_E_RECIPE_VALUE, 15,
+         22, "not a kernel module name"},
+        {"test module like an option", GOOD_HEAD "test:\n  run: x\n  expect: y\n  modules: [-v]\n", XB_E_RECIPE_VALUE, 15,
+         13, "not a kernel module name"},
+        {"test expect two lines", GOOD_HEAD "test:\n  run: x\n  expect: \"a\\nb\"\n", XB_E_RECIPE_VALUE, 14, 11,
+         "one line"},
+        {"test expect unknown variable", GOOD_HEAD "test:\n  run: x\n  expect: hi-${arc}\n", XB_E_RECIPE_VALUE, 14, 14,
+         "unknown variable"},
+        {"test expect with a trailing space", GOOD_HEAD "test:\n  run: x\n  expect: 'hi '\n", XB_E_RECIPE_VALUE, 14, 11,
+         "must not start or end with blanks"},
+        {"test expect with a build path", GOOD_HEAD "test:\n  run: x\n  expect: ${srcdir}/x\n", XB_E_RECIPE_VALUE, 14, 11,
+         "not ${srcdir}"},
+        {"test timeout zero", GOOD_HEAD "test:\n  run: x\n  expect: y\n  timeout: 0\n", XB_E_RECIPE_VALUE, 15, 12,
+         "from 1 to 86400"},
+        {"test memory tiny", GOOD_HEAD "test:\n  run: x\n  expect: y\n  memory: 1M\n", XB_E_RECIPE_VALUE, 15, 11,
+         "size from 128M"},
+        {"test bad dep", GOOD_HEAD "test:\n  run: x\n  expect: y\n  deps: ['k mod']\n", XB_E_RECIPE_VALUE, 15, 10,
+         "not a Debian package name"},
         {"syntax error", "name: demo\nsummary: [unclosed\n", XB_E_RECIPE_SYNTAX, 3, 1, "YAML syntax error"},
         {"mapping key is a list", "[a, b]: c\n", XB_E_RECIPE_SYNTAX, 1, 1, "mapping keys must be plain strings"},
 };
@@ -302,6 +329,49 @@ static void test_good_recipe(void) {
         tap_ok(strv_length(rc->patches) == 1, "patches");
 }
 
+static void test_test_section(void) {
+        static const char yaml[] = GOOD_HEAD
+                "test:\n"
+                "  deps: [kmod, iptables]\n"
+                "  modules: [overlay, br_netfilter]\n"
+                "  cgroup: v1\n"
+                "  memory: 1G\n"
+                "  daemon:\n"
+                "    run: demo daemon\n"
+                "    ready: demo version\n"
+                "    timeout: 90\n"
+                "  image: demo import \"$XB_TEST_IMAGE\"\n"
+                "  run: demo run busybox echo hi-$XB_ARCH\n"
+                "  expect: hi-${arch}\n";
+        static const char minimal[] = GOOD_HEAD "test: {run: tinyctr run x, expect: hi}\n";
+        _cleanup_(recipe_freep) struct recipe *rc = NULL, *rm = NULL;
+        struct xb_diag d = {0};
+        int r;
+
+        r = recipe_parse(yaml, strlen(yaml), "/srv/recipes/demo.yaml", &rc, &d);
+        tap_ok(r == 0 && rc->test, "a test section parses (%s:%u:%u: %s)", d.file, d.line, d.col, d.msg);
+        if (r < 0)
+                return;
+        const struct recipe_test *t = rc->test;
+        tap_ok(strv_length(t->deps) == 2 && strv_length(t->modules) == 2 && t->cgroup == RECIPE_CGROUP_V1 &&
+                       t->memory_mib == 1024,
+               "deps, modules, cgroup v1, memory");
+        tap_ok(streq(t->daemon, "demo daemon") && streq(t->ready, "demo version") && t->ready_timeout == 90,
+               "daemon, readiness and its timeout");
+        tap_ok(streq(t->image, "demo import \"$XB_TEST_IMAGE\"") && streq(t->expect, "hi-${arch}") &&
+                       t->timeout == RECIPE_TEST_DEFAULT_TIMEOUT,
+               "image, expect kept unexpanded, default timeout");
+        r = recipe_parse(minimal, strlen(minimal), "/srv/recipes/demo.yaml", &rm, &d);
+        tap_ok(r == 0 && rm->test && !rm->test->daemon && !rm->test->image && rm->test->cgroup == RECIPE_CGROUP_V2 &&
+                       rm->test->deps && !rm->test->deps[0] && rm->test->modules && !rm->test->modules[0] &&
+                       rm->test->ready_timeout == RECIPE_TEST_DEFAULT_READY_TIMEOUT,
+               "a daemon-less test: defaults (cgroup v2, no deps, no modules)");
+        tap_ok(recipe_test_module_name_ok("nf_nat") && recipe_test_module_name_ok("crc32-arm-ce") &&
+                       !recipe_test_module_name_ok("") && !recipe_test_module_name_ok("a;b") &&
+                       !recipe_test_module_name_ok("-r"),
+               "module names");
+}
+
 static void test_local_source_paths(void) {
         static const char yaml[] = "name: demo\nsummary: s\narches: [armel]\nsource:\n  local: ../src/./x/\n"
                                    "steps: [make]\nartifacts:\n  - path: a\n";
@@ -316,6 +386,7 @@ int main(void) {
         test_bad_inputs();
         test_limits();
         test_good_recipe();
+        test_test_section();
         test_local_source_paths();
         return tap_done();
 }
