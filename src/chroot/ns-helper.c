@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -28,6 +29,7 @@
 struct bind {
         const char *src, *dst;
         bool ro;
+        bool file; /* a single file (--bind-file), always read-only */
 };
 
 struct spec {
@@ -41,6 +43,7 @@ struct spec {
         char **env;
         bool private_mounts_only;
         bool host_tree; /* mount the overlay at --merged, then run on the host's tree */
+        bool sandbox;   /* a root of nothing but a tmpfs and the binds, no network (smoke runs) */
         char **argv;
 };
 
@@ -65,6 +68,12 @@ static int parse(int argc, char **argv, struct spec *s) {
                         s->private_mounts_only = true;
                 else if (streq(a, "--host-tree"))
                         s->host_tree = true;
+                else if (streq(a, "--sandbox"))
+                        s->sandbox = true;
+                else if (streq(a, "--bind-file") && i + 2 < argc && s->n_binds < MAX_BINDS) {
+                        s->binds[s->n_binds++] = (struct bind){argv[i + 1], argv[i + 2], true, true};
+                        i += 2;
+                }
                 else if (streq(a, "--lower") && has1 && s->n_lowers < MAX_LOWERS)
                         s->lowers[s->n_lowers++] = argv[++i];
                 else if (streq(a, "--upper") && has1)
@@ -81,7 +90,7 @@ static int parse(int argc, char **argv, struct spec *s) {
                         if (strv_extend(&s->env, argv[++i]) < 0)
                                 return -ENOMEM;
                 } else if (streq(a, "--bind") && i + 3 < argc && s->n_binds < MAX_BINDS) {
-                        s->binds[s->n_binds++] = (struct bind){argv[i + 1], argv[i + 2], streq(argv[i + 3], "ro")};
+                        s->binds[s->n_binds++] = (struct bind){argv[i + 1], argv[i + 2], streq(argv[i + 3], "ro"), false};
                         i += 3;
                 } else
                         return FAIL("bad argument '%s'", a);
@@ -89,7 +98,7 @@ static int parse(int argc, char **argv, struct spec *s) {
         if (i >= argc)
                 return FAIL("no command");
         s->argv = argv + i;
-        if (!s->private_mounts_only && (!s->merged || !s->upper || !s->work || s->n_lowers == 0))
+        if (!s->private_mounts_only && !s->sandbox && (!s->merged || !s->upper || !s->work || s->n_lowers == 0))
                 return FAIL("a session needs --merged, --upper, --work and at least one --lower");
         return 0;
 }
@@ -277,6 +286,136 @@ static int setup_root(const struct spec *s) {
         return 0;
 }
 
+/* A read-only remount of a bind keeps the flags the kernel locked on the source mount (in a
+ * user namespace, dropping nosuid or nodev is refused). */
+static unsigned long locked_flags(const char *fdpath) {
+        struct statvfs sv;
+        unsigned long f = 0;
+        if (statvfs(fdpath, &sv) < 0)
+                return 0;
+        f |= sv.f_flag & ST_NOSUID ? MS_NOSUID : 0;
+        f |= sv.f_flag & ST_NODEV ? MS_NODEV : 0;
+        f |= sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0;
+        f |= sv.f_flag & ST_NOATIME ? MS_NOATIME : 0;
+        f |= sv.f_flag & ST_NODIRATIME ? MS_NODIRATIME : 0;
+        f |= sv.f_flag & ST_RELATIME ? MS_RELATIME : 0;
+        return f;
+}
+
+/* Binds src (an O_PATH fd opened before the root hid the host) onto dst in the root,
+ * read-only when asked; a file onto an empty file made for it. */
+static int bind_into(int rootfd, int srcfd, const struct bind *b) {
+        char src[64], dst[64];
+        _cleanup_close_ int fd = -EBADF;
+
+        if (b->file) {
+                _cleanup_free_ char *dir = strdup(b->dst);
+                char *slash = dir ? strrchr(dir, '/') : NULL;
+                if (!dir)
+                        return FAIL("out of memory");
+                if (slash && slash != dir) {
+                        *slash = 0;
+                        _cleanup_close_ int d = mkdir_in_root(rootfd, dir, 0755);
+                        if (d < 0)
+                                return FAIL("cannot create %s in the root: %s", dir, strerror(-d));
+                }
+                _cleanup_close_ int f = openat2_in_root(rootfd, b->dst, O_WRONLY | O_CREAT | O_EXCL, RESOLVE_NO_SYMLINKS);
+                if (f < 0)
+                        return FAIL("cannot create %s in the root: %s", b->dst, strerror(errno));
+                fd = openat2_in_root(rootfd, b->dst, O_PATH, RESOLVE_NO_SYMLINKS);
+        } else
+                fd = mkdir_in_root(rootfd, b->dst, 0755);
+        if (fd < 0)
+                return FAIL("cannot create %s in the root: %s", b->dst, strerror(fd == -1 ? errno : -fd));
+        (void) snprintf(src, sizeof src, "/proc/self/fd/%d", srcfd);
+        (void) snprintf(dst, sizeof dst, "/proc/self/fd/%d", fd);
+        if (mount(src, dst, NULL, MS_BIND | (b->file ? 0 : MS_REC), NULL) < 0)
+                return FAIL("cannot bind %s to %s: %s", b->src, b->dst, strerror(errno));
+        if (b->ro) {
+                _cleanup_close_ int mfd = openat2_in_root(rootfd, b->dst, O_PATH, RESOLVE_NO_SYMLINKS);
+                (void) snprintf(dst, sizeof dst, "/proc/self/fd/%d", mfd);
+                if (mfd < 0 || mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(dst), NULL) < 0)
+                        return FAIL("cannot make %s read-only: %s", b->dst, strerror(errno));
+        }
+        return 0;
+}
+
+/* The smoke-run root: a tmpfs holding a fresh proc, the host's null, zero, full, random,
+ * urandom and tty nodes bound one by one (mknod is refused in a user namespace, and the rest
+ * of the host's /dev stays out), a tmpfs /tmp, and the binds. Sources are opened before the
+ * tmpfs goes over /tmp, so any host path can be one. */
+static int setup_sandbox_root(const struct spec *s) {
+        static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+        int srcfd[MAX_BINDS], nodefd[ELEMENTSOF(nodes)];
+        _cleanup_close_ int rootfd = -EBADF;
+        int r = -1;
+
+        for (int i = 0; i < s->n_binds; i++)
+                srcfd[i] = -EBADF;
+        for (size_t i = 0; i < ELEMENTSOF(nodes); i++)
+                nodefd[i] = -EBADF;
+        for (int i = 0; i < s->n_binds; i++)
+                if ((srcfd[i] = open(s->binds[i].src, O_PATH | O_CLOEXEC)) < 0) {
+                        FAIL("cannot open %s: %s", s->binds[i].src, strerror(errno));
+                        goto finish;
+                }
+        for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
+                char path[32];
+                (void) snprintf(path, sizeof path, "/dev/%s", nodes[i]);
+                nodefd[i] = open(path, O_PATH | O_CLOEXEC);
+        }
+        if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64m") < 0) {
+                FAIL("cannot mount the sandbox's tmpfs: %s", strerror(errno));
+                goto finish;
+        }
+        rootfd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0) {
+                FAIL("cannot open the sandbox's root: %s", strerror(errno));
+                goto finish;
+        }
+        if (mount_at(rootfd, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
+            mount_at(rootfd, "tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m") < 0)
+                goto finish;
+        for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
+                char dst[32];
+                (void) snprintf(dst, sizeof dst, "/dev/%s", nodes[i]);
+                if (nodefd[i] >= 0 && bind_into(rootfd, nodefd[i], &(struct bind){.src = dst, .dst = dst, .file = true}) < 0)
+                        goto finish;
+        }
+        for (int i = 0; i < s->n_binds; i++)
+                if (bind_into(rootfd, srcfd[i], &s->binds[i]) < 0)
+                        goto finish;
+        if (fchdir(rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
+                FAIL("cannot enter the sandbox: %s", strerror(errno));
+                goto finish;
+        }
+        r = 0;
+finish:
+        for (int i = 0; i < s->n_binds; i++)
+                if (srcfd[i] >= 0)
+                        close(srcfd[i]);
+        for (size_t i = 0; i < ELEMENTSOF(nodes); i++)
+                if (nodefd[i] >= 0)
+                        close(nodefd[i]);
+        return r;
+}
+
+/* Not root: a user namespace in which this user is root, so the namespaces and mounts of
+ * a sandbox need no privilege; the files it sees keep their owners. */
+static int map_user(uid_t uid, gid_t gid) {
+        char map[64];
+        int n;
+        if (write_file_text("/proc/self/setgroups", "deny") < 0)
+                return -1;
+        n = snprintf(map, sizeof map, "0 %u 1\n", (unsigned) uid);
+        if (n < 0 || write_file_text("/proc/self/uid_map", map) < 0)
+                return -1;
+        n = snprintf(map, sizeof map, "0 %u 1\n", (unsigned) gid);
+        if (n < 0 || write_file_text("/proc/self/gid_map", map) < 0)
+                return -1;
+        return 0;
+}
+
 static volatile sig_atomic_t forward_to = 0;
 
 /* SIGTERM and SIGHUP are passed down (xbuild stopping, or its death through PDEATHSIG); what
@@ -368,8 +507,15 @@ int ns_helper_main(int argc, char **argv) {
 
         if (parse(argc, argv, &s) < 0)
                 return 125;
-        if (unshare(CLONE_NEWNS | (s.private_mounts_only || s.host_tree ? 0 : CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC)) < 0)
+        unsigned long ns = CLONE_NEWNS | (s.private_mounts_only || s.host_tree ? 0 : CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC);
+        uid_t uid = geteuid();
+        gid_t gid = getegid();
+        if (s.sandbox)
+                ns |= CLONE_NEWNET | (uid != 0 ? CLONE_NEWUSER : 0);
+        if (unshare((int) ns) < 0)
                 return FAIL("cannot create namespaces: %s", strerror(errno)), 125;
+        if ((ns & CLONE_NEWUSER) && map_user(uid, gid) < 0)
+                return FAIL("cannot map this user into its namespace: %s", strerror(errno)), 125;
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return FAIL("cannot make mounts private: %s", strerror(errno)), 125;
         if (s.host_tree) {
@@ -405,7 +551,7 @@ int ns_helper_main(int argc, char **argv) {
                         _exit(125);
                 if (s.hostname)
                         (void) sethostname(s.hostname, strlen(s.hostname));
-                if (setup_root(&s) < 0)
+                if ((s.sandbox ? setup_sandbox_root(&s) : setup_root(&s)) < 0)
                         _exit(125);
                 _exit(run_as_init(&s));
         }

@@ -62,8 +62,12 @@ static void show_text(const struct recipe *rc) {
         for (size_t i = 0; i < rc->n_artifacts; i++) {
                 const struct recipe_artifact *a = &rc->artifacts[i];
                 printf("  %s -> %s", a->path, a->install_as);
-                if (a->expect.static_link >= 0)
+                if (a->expect.shared_library == 1)
+                        printf(" (shared library)");
+                else if (a->expect.static_link >= 0)
                         printf(" (%s)", a->expect.static_link ? "static" : "dynamic");
+                if (a->expect.pie >= 0)
+                        printf(" (%s)", a->expect.pie ? "PIE" : "not PIE");
                 putchar('\n');
                 for (char ***run = a->expect.runs; run && *run; run++) {
                         printf("    runs:");

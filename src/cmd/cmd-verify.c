@@ -10,7 +10,7 @@
 #include "verify/verify.h"
 
 static const char *arg_arch = "armhf";
-static int arg_static = -1;
+static int arg_static = -1, arg_pie = -1, arg_library = -1;
 static bool arg_json = false;
 static char **arg_runs[17];
 static size_t arg_n_runs = 0;
@@ -21,13 +21,18 @@ static const char usage[] =
         "Usage: xbuild verify FILE [OPTIONS]\n"
         "\n"
         "Check that FILE is an executable for the target: ELF class, machine, EABI version and\n"
-        "float ABI (armhf: hard-float, armel: soft-float; GOARM for Go binaries), static or dynamic,\n"
-        "and run it under qemu-user with each --run. Exit 3 when a check fails.\n"
+        "float ABI (armhf: hard-float, armel: soft-float; GOARM for Go binaries), static, dynamic or\n"
+        "a shared library, PIE or not, and run it under qemu-user with each --run, in a throw-away\n"
+        "sandbox (its own namespaces, no network, nothing of the host but qemu and FILE).\n"
+        "Exit 3 when a check fails.\n"
         "\n"
         "Options:\n"
         "  -a, --arch=ARCH       armhf (default), armel or arm64\n"
         "      --static          Must be statically linked\n"
         "      --dynamic         Must be dynamically linked\n"
+        "      --pie             Must be position-independent (Android 5+ runs nothing else)\n"
+        "      --no-pie          Must be position-dependent\n"
+        "      --shared-library  Must be a shared library (checked, not run)\n"
         "      --run=ARGS        Run FILE with these space-separated arguments; must exit 0\n"
         "                        (repeatable; --run= runs it without arguments)\n"
         "      --timeout=S       Seconds for each run (default 60)\n"
@@ -45,6 +50,15 @@ static int handle(int c, const char *arg) {
                 return 0;
         case 0x801:
                 arg_static = 0;
+                return 0;
+        case 0x805:
+                arg_pie = 1;
+                return 0;
+        case 0x806:
+                arg_pie = 0;
+                return 0;
+        case 0x807:
+                arg_library = 1;
                 return 0;
         case 0x802: {
                 char **argv = NULL;
@@ -82,6 +96,8 @@ int cmd_verify(int argc, char **argv) {
                                              {"dynamic", no_argument, NULL, 0x801}, {"run", required_argument, NULL, 0x802},
                                              {"timeout", required_argument, NULL, 0x803},
                                              {"sysroot", required_argument, NULL, 0x804}, {"json", no_argument, NULL, 'j'},
+                                             {"pie", no_argument, NULL, 0x805}, {"no-pie", no_argument, NULL, 0x806},
+                                             {"shared-library", no_argument, NULL, 0x807},
                                              {0}};
         _cleanup_(xb_detail_clear) struct xb_detail e = {0};
         struct verify_result v = {0};
@@ -95,8 +111,10 @@ int cmd_verify(int argc, char **argv) {
         enum xb_arch a = arch_from_string(arg_arch);
         if (a < 0)
                 return cli_usage_error("verify", "unknown architecture '%s' (armhf, armel, arm64)", arg_arch);
-        struct verify_opts o = {.arch = a, .want_static = arg_static, .runs = arg_runs, .timeout_s = arg_timeout,
-                                .sysroot = arg_sysroot};
+        if (arg_library == 1 && arg_n_runs > 0)
+                return cli_usage_error("verify", "a shared library is checked, not run: drop --run");
+        struct verify_opts o = {.arch = a, .want = {arg_static, arg_pie, arg_library}, .runs = arg_runs,
+                                .timeout_s = arg_timeout, .sysroot = arg_sysroot};
         r = verify_artifact(argv[r], &o, &v, &e);
         if (r < 0) {
                 log_error("Failed to verify: %s", xb_detail_text(&e, r));

@@ -269,6 +269,10 @@ void plan_print(const struct plan *p) {
                 printf("  %s -> %s\n", p->artifacts[i].path, p->artifacts[i].dest);
                 if (e->static_link >= 0)
                         printf("      must be %s\n", e->static_link ? "statically linked" : "dynamically linked");
+                if (e->pie >= 0)
+                        printf("      must %sbe position-independent\n", e->pie ? "" : "not ");
+                if (e->shared_library == 1)
+                        printf("      must be a shared library\n");
                 for (char ***run = e->runs; run && *run; run++) {
                         printf("      smoke run:");
                         STRV_FOREACH(a, *run)

@@ -152,3 +152,14 @@ int strv_splitf(char ***ret, const char *fmt, ...) {
         *ret = l;
         return 0;
 }
+
+int strv_extend_many_internal(char ***l, ...) {
+        va_list ap;
+        int r = 0;
+
+        va_start(ap, l);
+        for (const char *s = va_arg(ap, const char *); s && r >= 0; s = va_arg(ap, const char *))
+                r = strv_extend(l, s);
+        va_end(ap);
+        return r;
+}

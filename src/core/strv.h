@@ -20,6 +20,9 @@ int strv_consume(char ***l, char *s);
 int strv_extendf(char ***l, const char *fmt, ...) _printf_(2, 3);
 bool strv_contains(char *const *l, const char *s);
 int strv_extend_strv(char ***l, char *const *other);
+/* Appends each string argument, in order. */
+int strv_extend_many_internal(char ***l, ...);
+#define strv_extend_many(l, ...) strv_extend_many_internal((l), __VA_ARGS__, (const char *) NULL)
 /* The entries joined by sep; NULL only on OOM. */
 char *strv_join(char *const *l, const char *sep);
 /* *ret = the formatted text split at each '\n' (for short lists of facts). */

@@ -253,7 +253,7 @@ fail:
 
 static int parse_expect(const struct ynode *n, const char *what, struct recipe_expect *e,
                         struct xb_diag *d) {
-        static const char *const keys[] = {"static", "runs", "timeout", NULL};
+        static const char *const keys[] = {"static", "pie", "shared_library", "runs", "timeout", NULL};
         char sub[128];
         const struct ynode *v;
         bool b;
@@ -269,6 +269,18 @@ static int parse_expect(const struct ynode *n, const char *what, struct recipe_e
                         return r;
                 e->static_link = b;
         }
+        if ((v = ynode_get(n, "pie"))) {
+                (void) snprintf(sub, sizeof sub, "%s.pie", what);
+                if ((r = yd_bool(v, sub, &b, d)) < 0)
+                        return r;
+                e->pie = b;
+        }
+        if ((v = ynode_get(n, "shared_library"))) {
+                (void) snprintf(sub, sizeof sub, "%s.shared_library", what);
+                if ((r = yd_bool(v, sub, &b, d)) < 0)
+                        return r;
+                e->shared_library = b;
+        }
         if ((v = ynode_get(n, "runs"))) {
                 (void) snprintf(sub, sizeof sub, "%s.runs", what);
                 r = parse_runs(v, sub, &e->runs, d);
@@ -281,6 +293,12 @@ static int parse_expect(const struct ynode *n, const char *what, struct recipe_e
                 if (r < 0)
                         return r;
         }
+        /* A library is checked, not run. */
+        if (e->shared_library == 1 && e->runs && e->runs[0])
+                return yd_error(d, ynode_get(n, "runs"), "'%s.runs': a shared library is not run; drop runs or "
+                                "shared_library", what);
+        if (e->shared_library == 1 && e->static_link == 1)
+                return yd_error(d, ynode_get(n, "static"), "'%s.static': a shared library is not static", what);
         return 0;
 }
 
@@ -301,6 +319,8 @@ static int parse_artifacts(const struct ynode *n, struct recipe *rc, struct xb_d
                 struct recipe_artifact *art = &rc->artifacts[rc->n_artifacts++];
 
                 art->expect.static_link = -1;
+                art->expect.pie = -1;
+                art->expect.shared_library = -1;
                 art->expect.timeout = RECIPE_DEFAULT_RUN_TIMEOUT;
                 (void) snprintf(what, sizeof what, "artifacts[%zu]", i);
                 r = yd_mapping(a, what, keys, d);

@@ -40,6 +40,8 @@ struct recipe_source {
 
 struct recipe_expect {
         int static_link; /* -1: not checked, 0: must be dynamic, 1: must be static */
+        int pie;         /* -1: not checked, 0: must not be, 1: must be position-independent */
+        int shared_library; /* -1: not checked, 0: an executable, 1: a shared library */
         char ***runs;    /* NULL-terminated list of argument vectors for smoke runs */
         unsigned timeout; /* seconds for each smoke run */
 };

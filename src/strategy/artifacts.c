@@ -88,7 +88,10 @@ int artifacts_verify(struct build_job *job, const char *sysroot, struct artifact
         for (size_t i = 0; i < p->n_artifacts; i++) {
                 const struct recipe_expect *e = &p->artifacts[i].def->expect;
                 _cleanup_free_ char *dest = path_join(job->out_dir, p->artifacts[i].def->install_as);
-                struct verify_opts o = {.arch = p->arch, .want_static = e->static_link, .runs = e->runs,
+                struct verify_opts o = {.arch = p->arch,
+                                        .want = {.want_static = e->static_link, .want_pie = e->pie,
+                                                 .want_library = e->shared_library},
+                                        .runs = e->runs,
                                         .timeout_s = e->timeout, .sysroot = sysroot};
                 struct verify_result *v = &ar->results[i];
                 _cleanup_(xb_detail_clear) struct xb_detail err = {0};

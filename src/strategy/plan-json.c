@@ -55,6 +55,8 @@ static json_object *expect_json(const struct recipe_expect *e) {
         json_object *o = json_object_new_object(), *runs = json_object_new_array();
         json_object_object_add(o, "static",
                                e->static_link < 0 ? NULL : json_object_new_boolean(e->static_link));
+        json_object_object_add(o, "pie", e->pie < 0 ? NULL : json_object_new_boolean(e->pie));
+        json_object_object_add(o, "shared_library", e->shared_library < 0 ? NULL : json_object_new_boolean(e->shared_library));
         for (char ***r = e->runs; r && *r; r++)
                 json_object_array_add(runs, strv_json(*r));
         json_object_object_add(o, "runs", runs);

@@ -18,6 +18,10 @@
 #define DT_NULL_ 0
 #define DT_NEEDED_ 1
 #define DT_STRTAB_ 5
+#define DT_SONAME_ 14
+#define DT_FLAGS_1_ 0x6ffffffbU
+#define DF_1_PIE_ 0x08000000U
+#define ET_DYN_ 3
 #define EF_ARM_EABIMASK_ 0xff000000u
 #define EF_ARM_ABI_FLOAT_HARD_ 0x400u
 #define EF_ARM_ABI_FLOAT_SOFT_ 0x200u
@@ -176,31 +180,58 @@ int elf_parse(const unsigned char *data, size_t size, struct elf_info *ret, stru
                         dyn_size = filesz;
                 }
         }
+        bool df1_pie = false;
         if (dyn_size) {
                 unsigned esz = b64 ? 16 : 8, w = b64 ? 8 : 4;
                 uint64_t strtab = 0, strtab_off;
-                for (uint64_t p = dyn_off; p + esz <= dyn_off + dyn_size; p += esz)
-                        if (get(&r, p, w) == DT_STRTAB_)
+                for (uint64_t p = dyn_off; p + esz <= dyn_off + dyn_size; p += esz) {
+                        uint64_t tag = get(&r, p, w);
+                        if (tag == DT_NULL_)
+                                break;
+                        if (tag == DT_STRTAB_)
                                 strtab = get(&r, p + w, w);
+                        else if (tag == DT_FLAGS_1_ && (get(&r, p + w, w) & DF_1_PIE_))
+                                df1_pie = true;
+                }
                 if (strtab && vaddr_to_off(&r, &e, phoff, phnum, phentsize, strtab, &strtab_off))
                         for (uint64_t p = dyn_off; p + esz <= dyn_off + dyn_size; p += esz) {
                                 uint64_t tag = get(&r, p, w), val = get(&r, p + w, w);
                                 if (tag == DT_NULL_)
                                         break;
-                                if (tag != DT_NEEDED_ || !in(&r, strtab_off + val, 1))
+                                if ((tag != DT_NEEDED_ && tag != DT_SONAME_) || !in(&r, strtab_off + val, 1))
                                         continue;
                                 const char *s = (const char *) data + strtab_off + val;
                                 size_t maxl = size - (strtab_off + val);
                                 size_t l = strnlen(s, MIN(maxl, (size_t) 255));
+                                if (tag == DT_SONAME_) {
+                                        (void) snprintf(e.soname, sizeof e.soname, "%.*s", (int) MIN(l, sizeof e.soname - 1), s);
+                                        continue;
+                                }
                                 if (strv_consume(&e.needed, strndup(s, l)) < 0) {
                                         elf_info_clear(&e);
                                         return -ENOMEM;
                                 }
                         }
         }
+        /* ET_DYN is a PIE when it has an interpreter or says so (static-pie); otherwise a
+         * shared library, which is not "static" whatever it lacks. */
+        if (e.type == ET_DYN_) {
+                e.pie = !e.is_static || df1_pie;
+                e.shared_library = !e.pie;
+                if (e.shared_library)
+                        e.is_static = false;
+        }
         go_buildinfo(&r, &e);
         *ret = e;
         return 0;
+}
+
+const char *elf_kind(const struct elf_info *e) {
+        if (e->shared_library)
+                return "shared library";
+        if (e->is_static)
+                return e->pie ? "static-pie" : "static";
+        return "dynamic";
 }
 
 int elf_parse_file(const char *path, struct elf_info *ret, struct xb_detail *err) {
@@ -217,9 +248,10 @@ const char *elf_describe(const struct elf_info *e, char *buf, size_t size) {
         if (e->machine == EM_ARM_)
                 (void) snprintf(arm, sizeof arm, " EABI%u%s", e->arm_eabi,
                                 e->arm_float == 1 ? " hard-float" : e->arm_float == 0 ? " soft-float" : "");
-        (void) snprintf(buf, size, "ELF %s-bit %s%s, %s%s%s%s%s%s", e->elf_class == 2 ? "64" : "32",
-                        elf_machine_name(e->machine), arm, e->is_static ? "static" : "dynamic",
-                        e->is_static ? "" : " (", e->interpreter, e->is_static ? "" : ")",
+        bool interp = !e->is_static && !e->shared_library;
+        (void) snprintf(buf, size, "ELF %s-bit %s%s, %s%s%s%s%s%s%s%s%s", e->elf_class == 2 ? "64" : "32",
+                        elf_machine_name(e->machine), arm, elf_kind(e), interp ? " (" : "", interp ? e->interpreter : "",
+                        interp ? ")" : "", interp && e->pie ? ", PIE" : "", e->soname[0] ? ", soname " : "", e->soname,
                         e->go ? ", Go " : "", e->go ? e->go_version : "");
         return buf;
 }
@@ -231,7 +263,7 @@ static int atoi_safe(const char *s) {
         return v;
 }
 
-int elf_check_arch(const struct elf_info *e, enum xb_arch a, int want_static, struct xb_detail *err) {
+int elf_check_arch(const struct elf_info *e, enum xb_arch a, const struct elf_want *w, struct xb_detail *err) {
         const struct arch_info *ai = arch_info(a);
 
         if (e->machine != ai->elf_machine || e->elf_class != ai->elf_class)
@@ -258,8 +290,16 @@ int elf_check_arch(const struct elf_info *e, enum xb_arch a, int want_static, st
                         return xb_detail_set(err, -EINVAL, "float ABI: not marked hard-float, expected hard-float (%s)",
                                              ai->name);
         }
-        if (want_static >= 0 && e->is_static != (bool) want_static)
-                return xb_detail_set(err, -EINVAL, "linking: got %s, expected %s", e->is_static ? "static" : "dynamic",
-                                     want_static ? "static" : "dynamic");
+        if (w->want_library >= 0 && e->shared_library != (bool) w->want_library)
+                return xb_detail_set(err, -EINVAL, "type: got %s, expected %s", e->shared_library ? "a shared library" : "an executable",
+                                     w->want_library ? "a shared library" : "an executable");
+        if (w->want_static >= 0 && (e->is_static != (bool) w->want_static || e->shared_library))
+                return xb_detail_set(err, -EINVAL, "linking: got %s, expected %s", elf_kind(e),
+                                     w->want_static ? "static" : "dynamic");
+        if (w->want_pie == 1 && !e->pie)
+                return xb_detail_set(err, -EINVAL, "PIE: got a position-dependent %s (ET_EXEC), expected a position-independent "
+                                     "executable (Android 5 and later run no other)", e->shared_library ? "library" : "executable");
+        if (w->want_pie == 0 && e->pie)
+                return xb_detail_set(err, -EINVAL, "PIE: got a position-independent executable, expected a position-dependent one");
         return 0;
 }

@@ -18,7 +18,11 @@ struct elf_info {
         unsigned flags;       /* e_flags */
         unsigned arm_eabi;    /* ARM: EABI version from e_flags (5 = EABI5), 0 otherwise */
         int arm_float;        /* ARM: 1 hard-float flag, 0 soft-float flag, -1 neither */
-        bool is_static;       /* no interpreter (static, or static-pie) */
+        bool is_static;       /* an executable without interpreter (static, or static-pie) */
+        bool pie;             /* position-independent executable (ET_DYN with an interpreter, or
+                               * static-pie: DF_1_PIE) */
+        bool shared_library;  /* ET_DYN, neither interpreter nor DF_1_PIE: a library */
+        char soname[128];     /* DT_SONAME, "" when none */
         char interpreter[256];
         char **needed;        /* DT_NEEDED, NULL-terminated */
         /* Go's build information, when the binary carries it */
@@ -39,6 +43,16 @@ const char *elf_machine_name(unsigned machine);
 /* One line describing it: "ELF 32-bit ARM EABI5 hard-float, static" */
 const char *elf_describe(const struct elf_info *e, char *buf, size_t size);
 
-/* Compares with an arch (and a static/dynamic expectation: -1 none). Returns 0 when it fits,
- * else -EINVAL with "field: got X, expected Y" in err. */
-int elf_check_arch(const struct elf_info *e, enum xb_arch a, int want_static, struct xb_detail *err);
+/* What an artifact must be beyond its arch; each -1: not checked, 0: must not, 1: must. */
+struct elf_want {
+        int want_static;  /* static (or static-pie), not dynamic */
+        int want_pie;     /* position-independent (Android 5+ runs nothing else) */
+        int want_library; /* a shared library, not an executable */
+};
+#define ELF_WANT_NOTHING ((struct elf_want){-1, -1, -1})
+
+/* Compares with an arch and the wants. Returns 0 when it fits, else -EINVAL with
+ * "field: got X, expected Y" in err. */
+int elf_check_arch(const struct elf_info *e, enum xb_arch a, const struct elf_want *w, struct xb_detail *err);
+/* "static", "static-pie", "dynamic", "shared library". */
+const char *elf_kind(const struct elf_info *e);

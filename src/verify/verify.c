@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chroot/session.h"
 #include "core/errors.h"
+#include "core/path.h"
 #include "core/spawn.h"
 #include "core/strv.h"
 #include "verify.h"
@@ -19,9 +21,36 @@ void verify_result_clear(struct verify_result *r) {
         r->n_runs = 0;
 }
 
+/* A smoke run never runs on the host as it is: a freshly built container runtime's --version
+ * may mount, unshare or write. It runs in a throw-away sandbox (xbuild-session --sandbox: mount,
+ * PID, IPC, UTS and network namespaces, a user namespace when not root; a tmpfs root holding
+ * only qemu, the artifact and the sysroot, all read-only, a fresh /proc, a tmpfs /tmp, a few
+ * device nodes). qemu is run directly, not through binfmt_misc. */
+static int smoke_argv(const char *helper, const char *qemu, const char *artifact, const char *sysroot, char *const *args,
+                      char ***ret) {
+        _cleanup_strv_free_ char **argv = NULL;
+        _cleanup_free_ char *dst = path_join("/xbuild/bin", path_basename(artifact));
+        int r;
+
+        if (!dst)
+                return -ENOMEM;
+        if ((r = strv_extend_many(&argv, helper, "--sandbox", "--hostname", "xbuild-verify", "--cwd", "/tmp", "--env",
+                                  "PATH=/xbuild/bin:/usr/sbin:/usr/bin:/sbin:/bin", "--env", "HOME=/tmp", "--env",
+                                  "LANG=C.UTF-8", "--bind-file", qemu, "/xbuild/qemu", "--bind-file", artifact, dst)) < 0)
+                return r;
+        if (sysroot && (r = strv_extend_many(&argv, "--bind", sysroot, "/xbuild/sysroot", "ro")) < 0)
+                return r;
+        if ((r = strv_extend_many(&argv, "--", "/xbuild/qemu")) < 0 ||
+            (sysroot && (r = strv_extend_many(&argv, "-L", "/xbuild/sysroot")) < 0) || (r = strv_extend(&argv, dst)) < 0 ||
+            (r = strv_extend_strv(&argv, (char **) args)) < 0)
+                return r;
+        *ret = TAKE_PTR(argv);
+        return 0;
+}
+
 int verify_artifact(const char *path, const struct verify_opts *o, struct verify_result *ret, struct xb_detail *err) {
         const struct arch_info *ai = arch_info(o->arch);
-        _cleanup_free_ char *qemu = NULL, *qname = NULL;
+        _cleanup_free_ char *qemu = NULL, *qname = NULL, *helper = NULL;
         _cleanup_(xb_detail_clear) struct xb_detail elf_err = {0};
         char desc[256];
         size_t n_runs = 0;
@@ -37,7 +66,7 @@ int verify_artifact(const char *path, const struct verify_opts *o, struct verify
         if (r == -ENOMEM)
                 return r;
         if (r >= 0)
-                r = elf_check_arch(&ret->elf, o->arch, o->want_static, &elf_err);
+                r = elf_check_arch(&ret->elf, o->arch, &o->want, &elf_err);
         ret->elf_ok = r >= 0;
         (void) snprintf(ret->elf_msg, sizeof ret->elf_msg, "%s",
                         ret->elf_ok ? elf_describe(&ret->elf, desc, sizeof desc) : xb_detail_text(&elf_err, r));
@@ -68,16 +97,16 @@ int verify_artifact(const char *path, const struct verify_opts *o, struct verify
         if (!qemu)
                 return xb_detail_set(err, -XB_E_NOT_AVAILABLE,
                                      "%s is needed for the smoke runs: apt-get install qemu-user-static", qname);
+        if ((r = session_helper_path(&helper)) < 0)
+                return xb_detail_set(err, -XB_E_NOT_AVAILABLE, "the session helper xbuild-session is missing (%s): smoke "
+                                     "runs need it", xb_strerror(r));
         for (size_t i = 0; i < n_runs; i++) {
                 struct verify_run *vr = &ret->runs[i];
                 _cleanup_strv_free_ char **argv = NULL;
                 struct spawn_result res = {0};
 
-                /* qemu directly, not binfmt: no root needed, and a static binary needs no rootfs. */
-                if (strv_extend(&argv, qemu) < 0 ||
-                    (!ret->elf.is_static && o->sysroot && (strv_extend(&argv, "-L") < 0 || strv_extend(&argv, o->sysroot) < 0)) ||
-                    strv_extend(&argv, path) < 0 || strv_extend_strv(&argv, vr->argv) < 0)
-                        return -ENOMEM;
+                if ((r = smoke_argv(helper, qemu, path, ret->elf.is_static ? NULL : o->sysroot, vr->argv, &argv)) < 0)
+                        return r;
                 struct spawn_req req = {.argv = argv, .stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE,
                                         .timeout_ms = (o->timeout_s ? o->timeout_s : 60) * 1000U, .kill_grace_ms = 2000,
                                         .flags = SPAWN_NEW_PGRP};
@@ -109,7 +138,11 @@ json_object *verify_result_json(const struct verify_result *r) {
                 json_object_object_add(elf, "class", json_object_new_int((int) r->elf.elf_class * 32));
                 json_object_object_add(elf, "machine", json_object_new_string(elf_machine_name(r->elf.machine)));
                 json_object_object_add(elf, "static", json_object_new_boolean(r->elf.is_static));
-                json_object_object_add(elf, "interpreter", r->elf.is_static ? NULL : json_object_new_string(r->elf.interpreter));
+                json_object_object_add(elf, "kind", json_object_new_string(elf_kind(&r->elf)));
+                json_object_object_add(elf, "pie", json_object_new_boolean(r->elf.pie));
+                json_object_object_add(elf, "soname", r->elf.soname[0] ? json_object_new_string(r->elf.soname) : NULL);
+                json_object_object_add(elf, "interpreter",
+                                       r->elf.interpreter[0] ? json_object_new_string(r->elf.interpreter) : NULL);
                 if (r->elf.machine == 40) {
                         json_object_object_add(elf, "eabi", json_object_new_int((int) r->elf.arm_eabi));
                         json_object_object_add(elf, "float_abi", r->elf.arm_float < 0 ? NULL

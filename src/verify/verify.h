@@ -36,7 +36,7 @@ void verify_result_clear(struct verify_result *r);
 
 struct verify_opts {
         enum xb_arch arch;
-        int want_static;         /* -1: not checked */
+        struct elf_want want;    /* static, PIE, shared library: -1 each when not checked */
         char ***runs;            /* argument vectors, NULL-terminated; NULL: none */
         unsigned timeout_s;      /* per run */
         const char *sysroot;     /* qemu -L for dynamic executables; NULL: the host's / */

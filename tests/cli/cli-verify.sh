@@ -43,6 +43,26 @@ run verify "$TMP/x86" --arch armhf --run=
 check "an x86-64 binary where armhf is expected: exit 3, not run" eval 'rc_is 3 && out_has "machine: got x86-64 64-bit, expected ARM 32-bit (armhf)" && out_has "not run"'
 run verify "$TMP/arm64-static" --arch armhf
 check "arm64 where armhf expected: refused" eval 'rc_is 3 && out_has "machine: got AArch64 64-bit"'
+# Kinds: a shared library is not "static"; PIE as Android 5+ demands it.
+printf 'int f(void) { return 1; }\n' >"$TMP/lib.c"
+arm-linux-gnueabihf-gcc -shared -fPIC -Wl,-soname,libx.so.1 -o "$TMP/libx.so" "$TMP/lib.c"
+arm-linux-gnueabihf-gcc -O2 -no-pie -o "$TMP/armhf-nopie" "$TMP/hello.c"
+aarch64-linux-gnu-gcc -O2 -static-pie -o "$TMP/arm64-static-pie" "$TMP/hello.c"
+run verify "$TMP/libx.so" --arch armhf --shared-library --json
+check "a shared library is classified as one, with its soname" eval 'rc_is 0 && [ "$(echo "$OUT" | jq -r .elf.kind)" = "shared library" ] && [ "$(echo "$OUT" | jq -r .elf.soname)" = libx.so.1 ] && [ "$(echo "$OUT" | jq -r .elf.static)" = false ]'
+run verify "$TMP/libx.so" --arch armhf --static
+check "a shared library where a static program is expected: refused, named" eval 'rc_is 3 && out_has "linking: got shared library, expected static"'
+run verify "$TMP/armhf-static" --arch armhf --shared-library
+check "an executable where a library is expected: refused" eval 'rc_is 3 && out_has "type: got an executable, expected a shared library"'
+run verify "$TMP/armhf-dynamic" --arch armhf --pie --sysroot /usr/arm-linux-gnueabihf --run=
+check "Debian's default PIE: passes --pie, says PIE, runs from the sysroot in the sandbox" eval 'rc_is 0 && out_has "(/lib/ld-linux-armhf.so.3), PIE"'
+run verify "$TMP/armhf-nopie" --arch armhf --pie
+check "a position-dependent executable where PIE is expected: refused with the reason" eval 'rc_is 3 && out_has "PIE: got a position-dependent executable (ET_EXEC)" && out_has "Android 5"'
+run verify "$TMP/arm64-static-pie" --arch arm64 --static --pie --run=
+check "arm64 static-pie: static and PIE, runs" eval 'rc_is 0 && out_has "ELF 64-bit AArch64, static-pie"'
+run verify "$TMP/libx.so" --arch armhf --shared-library --run=
+check "--run on a shared library: usage error" eval 'rc_is 2 && err_has "checked, not run"'
+
 run verify "$TMP/armhf-static" --arch armhf --run=serve
 check "a missing subcommand fails verification with its output" eval 'rc_is 3 && out_has "'"'"'serve'"'"': FAIL, exit status 1" && out_has "unknown command serve"'
 echo "not an elf" >"$TMP/text"

@@ -119,6 +119,11 @@ static const struct bad_case bad_cases[] = {
         {"install_as with a slash", GOOD_HEAD "    install_as: a/b\n", XB_E_RECIPE_VALUE, 12, 17, "plain file name"},
         {"two artifacts installed alike", GOOD_HEAD "  - path: other/demo\n", XB_E_RECIPE_VALUE, 12, 5,
          "installs as 'demo' like artifacts[0]"},
+        {"a shared library with runs", GOOD_HEAD "    expect: {shared_library: true, runs: [[--version]]}\n", XB_E_RECIPE_VALUE,
+         12, 42, "a shared library is not run"},
+        {"a static shared library", GOOD_HEAD "    expect: {shared_library: true, static: true}\n", XB_E_RECIPE_VALUE, 12, 44,
+         "a shared library is not static"},
+        {"pie spelled yes", GOOD_HEAD "    expect: {pie: yes}\n", XB_E_RECIPE_VALUE, 12, 19, "must be true or false"},
         {"runs not a list of lists", GOOD_HEAD "    expect: {runs: [--version]}\n", XB_E_RECIPE_VALUE, 12, 21,
          "list of arguments"},
         {"empty steps", "name: demo\nsummary: s\narches: [armhf]\nsource: {local: .}\nsteps: []\n",
@@ -315,7 +320,8 @@ static void test_good_recipe(void) {
                        rc->artifacts[0].expect.static_link == 1 &&
                        strv_length(rc->artifacts[0].expect.runs[1]) == 3 &&
                        streq(rc->artifacts[0].expect.runs[1][2], "") && !rc->artifacts[0].expect.runs[2] &&
-                       rc->artifacts[0].expect.timeout == RECIPE_DEFAULT_RUN_TIMEOUT,
+                       rc->artifacts[0].expect.timeout == RECIPE_DEFAULT_RUN_TIMEOUT &&
+                       rc->artifacts[0].expect.pie == -1 && rc->artifacts[0].expect.shared_library == -1,
                "artifact with expectations");
         tap_ok(rc->strategies[XB_STRATEGY_CROSS].set && rc->strategies[XB_STRATEGY_CROSS].enabled &&
                        !rc->strategies[XB_STRATEGY_REMOTE].enabled &&
