@@ -44,6 +44,8 @@ struct spec {
         bool private_mounts_only;
         bool host_tree; /* mount the overlay at --merged, then run on the host's tree */
         bool sandbox;   /* a root of nothing but a tmpfs and the binds, no network (smoke runs) */
+        const char *sysroot[MAX_LOWERS]; /* sandbox: layers of /xbuild/sysroot, topmost first */
+        int n_sysroot;
         char **argv;
 };
 
@@ -70,6 +72,8 @@ static int parse(int argc, char **argv, struct spec *s) {
                         s->host_tree = true;
                 else if (streq(a, "--sandbox"))
                         s->sandbox = true;
+                else if (streq(a, "--sysroot-layer") && has1 && s->n_sysroot < MAX_LOWERS)
+                        s->sysroot[s->n_sysroot++] = argv[++i];
                 else if (streq(a, "--bind-file") && i + 2 < argc && s->n_binds < MAX_BINDS) {
                         s->binds[s->n_binds++] = (struct bind){argv[i + 1], argv[i + 2], true, true};
                         i += 2;
@@ -340,13 +344,33 @@ static int bind_into(int rootfd, int srcfd, const struct bind *b) {
         return 0;
 }
 
+/* /xbuild/sysroot: one layer bound read-only, several as an overlay without an upper layer
+ * (read-only by construction), from fds opened before the host was hidden. */
+static int mount_sysroot(int rootfd, const struct spec *s, const int *layerfd) {
+        char opts[4096] = "lowerdir=", fdpath[64];
+
+        if (s->n_sysroot == 1)
+                return bind_into(rootfd, layerfd[0], &(struct bind){.src = s->sysroot[0], .dst = "/xbuild/sysroot", .ro = true});
+        for (int i = 0; i < s->n_sysroot; i++) {
+                char one[32];
+                (void) snprintf(one, sizeof one, "%s/proc/self/fd/%d", i ? ":" : "", layerfd[i]);
+                strncat(opts, one, sizeof opts - strlen(opts) - 1);
+        }
+        _cleanup_close_ int fd = mountpoint_in_root(rootfd, "xbuild/sysroot", fdpath);
+        if (fd < 0)
+                return FAIL("cannot make /xbuild/sysroot: %s", strerror(-fd));
+        if (mount("overlay", fdpath, "overlay", MS_RDONLY, opts) < 0)
+                return FAIL("cannot mount the sysroot's layers: %s", strerror(errno));
+        return 0;
+}
+
 /* The smoke-run root: a tmpfs holding a fresh proc, the host's null, zero, full, random,
  * urandom and tty nodes bound one by one (mknod is refused in a user namespace, and the rest
  * of the host's /dev stays out), a tmpfs /tmp, and the binds. Sources are opened before the
  * tmpfs goes over /tmp, so any host path can be one. */
 static int setup_sandbox_root(const struct spec *s) {
         static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
-        int srcfd[MAX_BINDS], nodefd[ELEMENTSOF(nodes)];
+        int srcfd[MAX_BINDS], nodefd[ELEMENTSOF(nodes)], layerfd[MAX_LOWERS];
         _cleanup_close_ int rootfd = -EBADF;
         int r = -1;
 
@@ -354,6 +378,13 @@ static int setup_sandbox_root(const struct spec *s) {
                 srcfd[i] = -EBADF;
         for (size_t i = 0; i < ELEMENTSOF(nodes); i++)
                 nodefd[i] = -EBADF;
+        for (int i = 0; i < s->n_sysroot; i++)
+                layerfd[i] = -EBADF;
+        for (int i = 0; i < s->n_sysroot; i++)
+                if ((layerfd[i] = open(s->sysroot[i], O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+                        FAIL("cannot open the sysroot layer %s: %s", s->sysroot[i], strerror(errno));
+                        goto finish;
+                }
         for (int i = 0; i < s->n_binds; i++)
                 if ((srcfd[i] = open(s->binds[i].src, O_PATH | O_CLOEXEC)) < 0) {
                         FAIL("cannot open %s: %s", s->binds[i].src, strerror(errno));
@@ -385,6 +416,8 @@ static int setup_sandbox_root(const struct spec *s) {
         for (int i = 0; i < s->n_binds; i++)
                 if (bind_into(rootfd, srcfd[i], &s->binds[i]) < 0)
                         goto finish;
+        if (s->n_sysroot > 0 && mount_sysroot(rootfd, s, layerfd) < 0)
+                goto finish;
         if (fchdir(rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
                 FAIL("cannot enter the sandbox: %s", strerror(errno));
                 goto finish;
@@ -397,6 +430,9 @@ finish:
         for (size_t i = 0; i < ELEMENTSOF(nodes); i++)
                 if (nodefd[i] >= 0)
                         close(nodefd[i]);
+        for (int i = 0; i < s->n_sysroot; i++)
+                if (layerfd[i] >= 0)
+                        close(layerfd[i]);
         return r;
 }
 

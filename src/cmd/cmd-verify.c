@@ -114,7 +114,8 @@ int cmd_verify(int argc, char **argv) {
         if (arg_library == 1 && arg_n_runs > 0)
                 return cli_usage_error("verify", "a shared library is checked, not run: drop --run");
         struct verify_opts o = {.arch = a, .want = {arg_static, arg_pie, arg_library}, .runs = arg_runs,
-                                .timeout_s = arg_timeout, .sysroot = arg_sysroot};
+                                .timeout_s = arg_timeout,
+                                .sysroot = arg_sysroot ? (char *const[]){(char *) arg_sysroot, NULL} : NULL};
         r = verify_artifact(argv[r], &o, &v, &e);
         if (r < 0) {
                 log_error("Failed to verify: %s", xb_detail_text(&e, r));

@@ -109,8 +109,10 @@ static void check_set(struct functest *f, enum test_check_id id, enum test_check
 /* Every artifact the recipe installs, as a regular file in the artifacts directory. */
 static int check_artifacts(struct functest *f) {
         const struct recipe *rc = f->req->recipe;
-        for (size_t i = 0; i < rc->n_artifacts; i++) {
-                _cleanup_free_ char *p = path_join(f->req->artifacts_dir, rc->artifacts[i].install_as);
+        size_t n;
+        const struct recipe_artifact *arts = recipe_artifacts(rc, f->req->arch, &n);
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *p = path_join(f->req->artifacts_dir, arts[i].install_as);
                 struct stat st;
                 if (!p)
                         return -ENOMEM;
@@ -118,7 +120,7 @@ static int check_artifacts(struct functest *f) {
                         return fail(f, XB_EXIT_BAD_INPUT,
                                     "No artifact '%s' in %s to test: build it first (xbuild build %s --arch %s) or give "
                                     "--artifacts DIR",
-                                    rc->artifacts[i].install_as, f->req->artifacts_dir, rc->name, f->ai->name);
+                                    arts[i].install_as, f->req->artifacts_dir, rc->name, f->ai->name);
         }
         return 0;
 }
@@ -156,9 +158,11 @@ static int lay_out_share(struct functest *f) {
         if (mkdir(f->share, 0755) < 0 || mkdir(src, 0755) < 0 || mkdir(arts, 0755) < 0 || mkdir(test, 0755) < 0 ||
             mkdir(steps, 0755) < 0)
                 return fail(f, XB_EXIT_BUILD_FAILED, "Failed to lay out the test share in %s: %s", f->share, strerror(errno));
-        for (size_t i = 0; i < rc->n_artifacts; i++) {
-                _cleanup_free_ char *from = path_join(f->req->artifacts_dir, rc->artifacts[i].install_as),
-                                    *to = path_join(arts, rc->artifacts[i].install_as);
+        size_t n_arts;
+        const struct recipe_artifact *list = recipe_artifacts(rc, f->req->arch, &n_arts);
+        for (size_t i = 0; i < n_arts; i++) {
+                _cleanup_free_ char *from = path_join(f->req->artifacts_dir, list[i].install_as),
+                                    *to = path_join(arts, list[i].install_as);
                 if (!from || !to)
                         return -ENOMEM;
                 if ((r = copy_artifact(from, to)) < 0)
@@ -504,6 +508,8 @@ static int expected_line(const struct functest_req *q, const struct arch_info *a
         struct expand_var vars[] = {
                 {"name", q->recipe->name}, {"arch", ai->name},         {"triplet", ai->triplet},
                 {"goarch", ai->goarch},    {"goarm", strempty(ai->goarm)}, {"qemu_arch", ai->qemu_user},
+                {"commit", strempty(q->recipe->source.commit)}, {"ref", strempty(q->recipe->source.ref)},
+                {"version", strempty(recipe_version(q->recipe))},
         };
         return expand_string(q->recipe->test->expect, vars, ELEMENTSOF(vars), ret);
 }

@@ -11,7 +11,8 @@
 
 static const char *const var_names[] = {"name",      "arch", "triplet", "goarch",
                                         "goarm",     "qemu_arch", "jobs", "srcdir",
-                                        "outdir",    "rootfs",    "sysroot", NULL};
+                                        "outdir",    "rootfs",    "sysroot", "commit",
+                                        "ref",       "version",   NULL};
 
 const char *const *expand_var_names(void) {
         return var_names;

@@ -8,7 +8,7 @@
  * anything else is left as it is (so "$HOME" reaches the build environment untouched).
  *
  * The variables (documented in docs/recipe-reference.md):
- *   name arch triplet goarch goarm qemu_arch jobs srcdir outdir rootfs sysroot */
+ *   name arch triplet goarch goarm qemu_arch jobs srcdir outdir rootfs sysroot commit ref version */
 
 struct expand_var {
         const char *name;

@@ -119,8 +119,8 @@ int recipe_test_parse(const struct ynode *n, struct recipe_test **ret, struct xb
         static const char *const build_only[] = {"${jobs}", "${srcdir}", "${outdir}", "${rootfs}", "${sysroot}", NULL};
         for (const char *const *b = build_only; *b; b++)
                 if (strstr(t->expect, *b))
-                        return yd_error(d, v, "'test.expect' may use ${name}, ${arch}, ${triplet}, ${goarch}, ${goarm} and "
-                                              "${qemu_arch}, not %s", *b);
+                        return yd_error(d, v, "'test.expect' may use ${name}, ${arch}, ${triplet}, ${goarch}, ${goarm}, "
+                                              "${qemu_arch}, ${commit}, ${ref} and ${version}, not %s", *b);
         if ((v = ynode_get(n, "timeout")) && (r = yd_uint(v, "test.timeout", 1, 86400, &t->timeout, d)) < 0)
                 return r;
         *ret = TAKE_PTR(t);

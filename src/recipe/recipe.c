@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,9 +24,14 @@ const char *source_kind_to_string(enum source_kind k) {
 }
 
 static void expect_clear(struct recipe_expect *e) {
-        for (char ***a = e->runs; a && *a; a++)
-                strv_free(*a);
+        for (size_t i = 0; i < e->n_runs; i++) {
+                strv_free(e->runs ? e->runs[i] : NULL);
+                free(e->run_outputs ? e->run_outputs[i] : NULL);
+                strv_free(e->run_envs ? e->run_envs[i] : NULL);
+        }
         free(e->runs);
+        free(e->run_outputs);
+        free(e->run_envs);
 }
 
 struct recipe *recipe_free(struct recipe *r) {
@@ -35,6 +41,7 @@ struct recipe *recipe_free(struct recipe *r) {
         free(r->dir);
         free(r->name);
         free(r->summary);
+        free(r->version);
         free(r->source.url);
         free(r->source.ref);
         free(r->source.commit);
@@ -53,6 +60,18 @@ struct recipe *recipe_free(struct recipe *r) {
                 expect_clear(&r->artifacts[i].expect);
         }
         free(r->artifacts);
+        for (size_t a = 0; a < _XB_ARCH_MAX; a++) {
+                struct recipe_arch *ra = &r->per_arch[a];
+                strv_free(ra->env);
+                strv_free(ra->build_deps);
+                strv_free(ra->steps);
+                for (size_t i = 0; i < ra->n_artifacts; i++) {
+                        free(ra->artifacts[i].path);
+                        free(ra->artifacts[i].install_as);
+                        expect_clear(&ra->artifacts[i].expect);
+                }
+                free(ra->artifacts);
+        }
         for (size_t i = 0; i < _XB_STRATEGY_MAX; i++) {
                 strv_free(r->strategies[i].env);
                 strv_free(r->strategies[i].build_deps);
@@ -62,6 +81,43 @@ struct recipe *recipe_free(struct recipe *r) {
         recipe_test_free(r->test);
         free(r);
         return NULL;
+}
+
+const char *recipe_version(const struct recipe *r) {
+        if (r->version)
+                return r->version;
+        if (r->source.kind == SOURCE_GIT && r->source.ref) {
+                const char *v = r->source.ref;
+                if (strneq(v, "refs/tags/", STRLEN("refs/tags/")))
+                        v += STRLEN("refs/tags/");
+                return v[0] == 'v' && v[1] >= '0' && v[1] <= '9' ? v + 1 : v;
+        }
+        return NULL;
+}
+
+const struct recipe_artifact *recipe_artifacts(const struct recipe *r, enum xb_arch a, size_t *ret_n) {
+        if (a >= 0 && a < _XB_ARCH_MAX && r->per_arch[a].n_artifacts) {
+                *ret_n = r->per_arch[a].n_artifacts;
+                return r->per_arch[a].artifacts;
+        }
+        *ret_n = r->n_artifacts;
+        return r->artifacts;
+}
+
+char *const *recipe_steps(const struct recipe *r, enum xb_strategy s, enum xb_arch a) {
+        if (s >= 0 && s < _XB_STRATEGY_MAX && r->strategies[s].steps)
+                return r->strategies[s].steps;
+        if (a >= 0 && a < _XB_ARCH_MAX && r->per_arch[a].steps)
+                return r->per_arch[a].steps;
+        return r->steps;
+}
+
+char *const *recipe_build_deps(const struct recipe *r, enum xb_strategy s, enum xb_arch a) {
+        if (s >= 0 && s < _XB_STRATEGY_MAX && r->strategies[s].build_deps)
+                return r->strategies[s].build_deps;
+        if (a >= 0 && a < _XB_ARCH_MAX && r->per_arch[a].build_deps)
+                return r->per_arch[a].build_deps;
+        return r->build_deps;
 }
 
 bool recipe_supports_arch(const struct recipe *r, enum xb_arch a) {
@@ -200,55 +256,82 @@ static int parse_source(const struct ynode *n, const char *dir, struct recipe_so
         }
 }
 
-static int parse_runs(const struct ynode *n, const char *what, char ****ret, struct xb_diag *d) {
-        char ***runs;
+/* One run's arguments, decoded by hand: an argument may be the empty string. */
+static int parse_run_args(const struct ynode *run, const char *item, char ***ret, struct xb_diag *d) {
+        _cleanup_strv_free_ char **args = NULL;
+        int r;
+
+        if (run->type != YNODE_SEQ)
+                return yd_error(d, run, "'%s' must be a list of arguments such as [\"--version\"], not %s", item,
+                                ynode_type_name(run));
+        if (!(args = calloc(run->n + 1, sizeof(char *))))
+                return -ENOMEM;
+        for (size_t j = 0; j < run->n; j++) {
+                const struct ynode *a = run->items[j];
+                if (a->type != YNODE_SCALAR || ynode_is_null(a))
+                        return yd_error(d, a, "'%s[%zu]' must be a string, not %s", item, j, ynode_type_name(a));
+                if ((r = schema_check_expand(a, item, d)) < 0)
+                        return r;
+                if (!(args[j] = strdup(a->value)))
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(args);
+        return 0;
+}
+
+/* A run is [ARGS...] or {args: [ARGS...], output: REGEX, env: {NAME: value}}: the regex (POSIX
+ * extended) must match the run's output, so that a --version answered by qemu itself, not by
+ * the program, does not pass. */
+static int parse_run(const struct ynode *run, const char *item, struct recipe_expect *e, size_t i, struct xb_diag *d) {
+        static const char *const keys[] = {"args", "output", "env", NULL};
+        const struct ynode *v;
+        char sub[160];
+        int r;
+
+        if (run->type != YNODE_MAP)
+                return parse_run_args(run, item, &e->runs[i], d);
+        if ((r = yd_mapping(run, item, keys, d)) < 0)
+                return r;
+        (void) snprintf(sub, sizeof sub, "%s.args", item);
+        if ((r = yd_require(run, item, "args", &v, d)) < 0 || (r = parse_run_args(v, sub, &e->runs[i], d)) < 0)
+                return r;
+        if ((v = ynode_get(run, "output"))) {
+                regex_t re;
+                (void) snprintf(sub, sizeof sub, "%s.output", item);
+                if ((r = yd_string(v, sub, &e->run_outputs[i], d)) < 0)
+                        return r;
+                int rc = regcomp(&re, e->run_outputs[i], REG_EXTENDED | REG_NEWLINE | REG_NOSUB);
+                if (rc != 0) {
+                        char msg[128];
+                        (void) regerror(rc, &re, msg, sizeof msg);
+                        return yd_error(d, v, "'%s' is not a valid regular expression: %s", sub, msg);
+                }
+                regfree(&re);
+        }
+        if ((v = ynode_get(run, "env"))) {
+                (void) snprintf(sub, sizeof sub, "%s.env", item);
+                if ((r = schema_env(v, sub, &e->run_envs[i], d)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int parse_runs(const struct ynode *n, const char *what, struct recipe_expect *e, struct xb_diag *d) {
         char item[128];
         int r;
 
         if (n->type != YNODE_SEQ)
-                return yd_error(d, n, "'%s' must be a list of argument lists, not %s", what,
-                                    ynode_type_name(n));
-        runs = calloc(n->n + 1, sizeof *runs);
-        if (!runs)
+                return yd_error(d, n, "'%s' must be a list of argument lists, not %s", what, ynode_type_name(n));
+        if (!(e->runs = calloc(n->n + 1, sizeof *e->runs)) || !(e->run_outputs = calloc(n->n + 1, sizeof(char *))) ||
+            !(e->run_envs = calloc(n->n + 1, sizeof(char **))))
                 return -ENOMEM;
+        e->n_runs = n->n;
         for (size_t i = 0; i < n->n; i++) {
-                const struct ynode *run = n->items[i];
                 (void) snprintf(item, sizeof item, "%s[%zu]", what, i);
-                if (run->type != YNODE_SEQ) {
-                        r = yd_error(d, run,
-                                         "'%s' must be a list of arguments such as [\"--version\"], not %s",
-                                         item, ynode_type_name(run));
-                        goto fail;
-                }
-                /* Arguments may be empty strings, so decode them by hand. */
-                runs[i] = calloc(run->n + 1, sizeof(char *));
-                if (!runs[i]) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
-                for (size_t j = 0; j < run->n; j++) {
-                        const struct ynode *a = run->items[j];
-                        if (a->type != YNODE_SCALAR || ynode_is_null(a)) {
-                                r = yd_error(d, a, "'%s[%zu]' must be a string, not %s", item, j,
-                                                 ynode_type_name(a));
-                                goto fail;
-                        }
-                        r = schema_check_expand(a, item, d);
-                        if (r < 0)
-                                goto fail;
-                        if (!(runs[i][j] = strdup(a->value))) {
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                }
+                if ((r = parse_run(n->items[i], item, e, i, d)) < 0)
+                        return r;
         }
-        *ret = runs;
         return 0;
-fail:
-        for (size_t i = 0; runs[i]; i++)
-                strv_free(runs[i]);
-        free(runs);
-        return r;
 }
 
 static int parse_expect(const struct ynode *n, const char *what, struct recipe_expect *e,
@@ -283,7 +366,7 @@ static int parse_expect(const struct ynode *n, const char *what, struct recipe_e
         }
         if ((v = ynode_get(n, "runs"))) {
                 (void) snprintf(sub, sizeof sub, "%s.runs", what);
-                r = parse_runs(v, sub, &e->runs, d);
+                r = parse_runs(v, sub, e, d);
                 if (r < 0)
                         return r;
         }
@@ -302,27 +385,54 @@ static int parse_expect(const struct ynode *n, const char *what, struct recipe_e
         return 0;
 }
 
-static int parse_artifacts(const struct ynode *n, struct recipe *rc, struct xb_diag *d) {
+/* What a strategy or an arch may override: env (added over), build_deps and steps (replaced). */
+static int parse_overrides(const struct ynode *n, const char *what, char ***env, char ***deps, char ***steps,
+                           struct xb_diag *d) {
+        const struct ynode *v;
+        char sub[128];
+        int r;
+
+        if ((v = ynode_get(n, "env"))) {
+                (void) snprintf(sub, sizeof sub, "%s.env", what);
+                if ((r = schema_env(v, sub, env, d)) < 0)
+                        return r;
+        }
+        if ((v = ynode_get(n, "build_deps"))) {
+                (void) snprintf(sub, sizeof sub, "%s.build_deps", what);
+                if ((r = schema_packages(v, sub, deps, d)) < 0)
+                        return r;
+        }
+        if ((v = ynode_get(n, "steps"))) {
+                (void) snprintf(sub, sizeof sub, "%s.steps", what);
+                if ((r = yd_strv(v, sub, true, steps, d)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* The artifact list under key (artifacts, per_arch.armhf.artifacts). */
+static int parse_artifact_list(const struct ynode *n, const char *key, struct recipe_artifact **ret_arts, size_t *ret_n,
+                               struct xb_diag *d) {
         static const char *const keys[] = {"path", "install_as", "expect", NULL};
-        char what[64], sub[96];
+        char what[96], sub[128];
         int r;
 
         if (n->type != YNODE_SEQ)
-                return yd_error(d, n, "'artifacts' must be a list, not %s", ynode_type_name(n));
+                return yd_error(d, n, "'%s' must be a list, not %s", key, ynode_type_name(n));
         if (n->n == 0)
-                return yd_error(d, n, "'artifacts' must list at least one file");
-        rc->artifacts = calloc(n->n, sizeof *rc->artifacts);
-        if (!rc->artifacts)
+                return yd_error(d, n, "'%s' must list at least one file", key);
+        *ret_arts = calloc(n->n, sizeof **ret_arts);
+        if (!*ret_arts)
                 return -ENOMEM;
         for (size_t i = 0; i < n->n; i++) {
                 const struct ynode *a = n->items[i], *v;
-                struct recipe_artifact *art = &rc->artifacts[rc->n_artifacts++];
+                struct recipe_artifact *art = &(*ret_arts)[(*ret_n)++];
 
                 art->expect.static_link = -1;
                 art->expect.pie = -1;
                 art->expect.shared_library = -1;
                 art->expect.timeout = RECIPE_DEFAULT_RUN_TIMEOUT;
-                (void) snprintf(what, sizeof what, "artifacts[%zu]", i);
+                (void) snprintf(what, sizeof what, "%s[%zu]", key, i);
                 r = yd_mapping(a, what, keys, d);
                 if (r < 0)
                         return r;
@@ -352,14 +462,49 @@ static int parse_artifacts(const struct ynode *n, struct recipe *rc, struct xb_d
                 if (!path_is_filename(art->install_as))
                         return yd_error(d, a, "'%s' needs an install_as file name", what);
                 for (size_t j = 0; j < i; j++)
-                        if (streq(rc->artifacts[j].install_as, art->install_as))
-                                return yd_error(d, a,
-                                                    "'%s' installs as '%s' like artifacts[%zu]",
-                                                    what, art->install_as, j);
+                        if (streq((*ret_arts)[j].install_as, art->install_as))
+                                return yd_error(d, a, "'%s' installs as '%s' like %s[%zu]", what, art->install_as, key, j);
                 if ((v = ynode_get(a, "expect"))) {
                         (void) snprintf(sub, sizeof sub, "%s.expect", what);
                         r = parse_expect(v, sub, &art->expect, d);
                         if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static int parse_artifacts(const struct ynode *n, struct recipe *rc, struct xb_diag *d) {
+        return parse_artifact_list(n, "artifacts", &rc->artifacts, &rc->n_artifacts, d);
+}
+
+/* per_arch: ARCH: {env, build_deps, steps, artifacts}, for what differs by arch (a static
+ * link on arm64, a dynamic one on armhf). */
+static int parse_per_arch(const struct ynode *n, struct recipe *rc, struct xb_diag *d) {
+        static const char *const keys[] = {"env", "build_deps", "steps", "artifacts", NULL};
+        int r;
+
+        if ((r = yd_mapping(n, "per_arch", arch_names(), d)) < 0)
+                return r;
+        for (size_t i = 0; i < n->n; i++) {
+                enum xb_arch a;
+                char what[64], sub[96];
+                const struct ynode *m = n->items[i], *v;
+                if ((r = schema_arch(n->keys[i], "per_arch", &a, d)) < 0)
+                        return r;
+                if (!recipe_supports_arch(rc, a))
+                        return yd_error(d, n->keys[i], "'per_arch.%s': the recipe's arches do not list %s", arch_to_string(a),
+                                        arch_to_string(a));
+                struct recipe_arch *ra = &rc->per_arch[a];
+                ra->set = true;
+                (void) snprintf(what, sizeof what, "per_arch.%s", arch_to_string(a));
+                if ((r = yd_mapping(m, what, keys, d)) < 0)
+                        return r;
+                if ((r = parse_overrides(m, what, &ra->env, &ra->build_deps, &ra->steps, d)) < 0)
+                        return r;
+                if ((v = ynode_get(m, "artifacts"))) {
+                        (void) snprintf(sub, sizeof sub, "%s.artifacts", what);
+                        if ((r = parse_artifact_list(v, sub, &ra->artifacts, &ra->n_artifacts, d)) < 0)
                                 return r;
                 }
         }
@@ -384,21 +529,8 @@ static int parse_strategy(const struct ynode *n, const char *name, struct recipe
                 if ((r = yd_bool(v, sub, &s->enabled, d)) < 0)
                         return r;
         }
-        if ((v = ynode_get(n, "env"))) {
-                (void) snprintf(sub, sizeof sub, "%s.env", what);
-                if ((r = schema_env(v, sub, &s->env, d)) < 0)
-                        return r;
-        }
-        if ((v = ynode_get(n, "build_deps"))) {
-                (void) snprintf(sub, sizeof sub, "%s.build_deps", what);
-                if ((r = schema_packages(v, sub, &s->build_deps, d)) < 0)
-                        return r;
-        }
-        if ((v = ynode_get(n, "steps"))) {
-                (void) snprintf(sub, sizeof sub, "%s.steps", what);
-                if ((r = yd_strv(v, sub, true, &s->steps, d)) < 0)
-                        return r;
-        }
+        if ((r = parse_overrides(n, what, &s->env, &s->build_deps, &s->steps, d)) < 0)
+                return r;
         if ((v = ynode_get(n, "rootfs"))) {
                 (void) snprintf(sub, sizeof sub, "%s.rootfs", what);
                 if ((r = schema_name(v, sub, &s->rootfs, d)) < 0)
@@ -459,7 +591,8 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
         static const char *const keys[] = {"name",  "summary",    "arches",    "source",
                                            "toolchain", "rootfs",  "kconfig",   "build_deps",
                                            "env",   "steps",      "patches",   "artifacts",
-                                           "strategies", "prefer", "timeout",   "network", "memory", "test", NULL};
+                                           "strategies", "prefer", "timeout",   "network", "memory", "test", "version",
+                                           "per_arch", NULL};
         const struct ynode *v;
         int r;
 
@@ -473,6 +606,12 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
         rc->name_pos = (struct ypos){v->line, v->col};
         if ((r = schema_require_string(root, "recipe", "summary", &rc->summary, d)) < 0)
                 return r;
+        if ((v = ynode_get(root, "version"))) {
+                if ((r = yd_string(v, "version", &rc->version, d)) < 0)
+                        return r;
+                if (rc->version[0] == '-' || strpbrk(rc->version, " \t\n/$'\"\\`"))
+                        return yd_error(d, v, "'version' is a plain version string such as 1.1.15, not '%s'", rc->version);
+        }
         if ((r = yd_require(root, "recipe", "arches", &v, d)) < 0 ||
             (r = parse_arches(v, rc, d)) < 0)
                 return r;
@@ -517,6 +656,8 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
             (r = parse_artifacts(v, rc, d)) < 0)
                 return r;
         if ((v = ynode_get(root, "strategies")) && (r = parse_strategies(v, rc, d)) < 0)
+                return r;
+        if ((v = ynode_get(root, "per_arch")) && (r = parse_per_arch(v, rc, d)) < 0)
                 return r;
         if ((v = ynode_get(root, "prefer")) && (r = parse_prefer(v, rc, d)) < 0)
                 return r;

@@ -43,6 +43,10 @@ struct recipe_expect {
         int pie;         /* -1: not checked, 0: must not be, 1: must be position-independent */
         int shared_library; /* -1: not checked, 0: an executable, 1: a shared library */
         char ***runs;    /* NULL-terminated list of argument vectors for smoke runs */
+        size_t n_runs;
+        char **run_outputs; /* per run (n_runs entries): a POSIX extended regex its output must
+                             * match, or NULL */
+        char ***run_envs;   /* per run: "NAME=value" added to its environment, or NULL */
         unsigned timeout; /* seconds for each smoke run */
 };
 
@@ -62,6 +66,17 @@ struct recipe_strategy {
         struct ypos rootfs_pos;
 };
 
+/* What differs by arch (per_arch: ARCH:): each set field replaces the recipe's, env adds over
+ * it; a strategy's own steps and build_deps still win. */
+struct recipe_arch {
+        bool set;
+        char **env;
+        char **build_deps;
+        char **steps;
+        struct recipe_artifact *artifacts; /* n_artifacts == 0: the recipe's */
+        size_t n_artifacts;
+};
+
 #define RECIPE_DEFAULT_ROOTFS "debian-bookworm"
 #define RECIPE_DEFAULT_TIMEOUT 7200U
 #define RECIPE_DEFAULT_RUN_TIMEOUT 60U
@@ -72,6 +87,7 @@ struct recipe {
         char *name;
         struct ypos name_pos;
         char *summary;
+        char *version;  /* upstream's version, NULL: from the git ref (see recipe_version()) */
         enum xb_arch arches[_XB_ARCH_MAX]; /* as listed; the first is the default */
         size_t n_arches;
         struct recipe_source source;
@@ -88,6 +104,7 @@ struct recipe {
         struct recipe_artifact *artifacts;
         size_t n_artifacts;
         struct recipe_strategy strategies[_XB_STRATEGY_MAX];
+        struct recipe_arch per_arch[_XB_ARCH_MAX];
         enum xb_strategy prefer[_XB_STRATEGY_MAX];
         size_t n_prefer;
         unsigned timeout; /* seconds for each step */
@@ -106,3 +123,11 @@ int recipe_parse(const char *data, size_t size, const char *filename, struct rec
 int recipe_load(const char *path, struct recipe **ret, struct xb_diag *reterr);
 
 bool recipe_supports_arch(const struct recipe *r, enum xb_arch a);
+/* What a build of arch with strategy s uses: the strategy's own, else the arch's, else the
+ * recipe's (artifacts: the arch's, else the recipe's). */
+const struct recipe_artifact *recipe_artifacts(const struct recipe *r, enum xb_arch a, size_t *ret_n);
+char *const *recipe_steps(const struct recipe *r, enum xb_strategy s, enum xb_arch a);
+char *const *recipe_build_deps(const struct recipe *r, enum xb_strategy s, enum xb_arch a);
+/* ${version}: the recipe's version:, else its git ref without a leading 'v' (v1.1.15 ->
+ * 1.1.15), else NULL. */
+const char *recipe_version(const struct recipe *r);

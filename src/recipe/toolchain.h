@@ -30,6 +30,8 @@ struct toolchain {
         enum toolchain_kind kind;
         char **host_packages; /* needed whatever the target */
         char **env;           /* for every target; per-arch env is applied over it */
+        char **sysroot_env;   /* over those when the build has an ARM sysroot (build_deps):
+                               * what points the compilers at it, so recipes need not */
         struct toolchain_arch arches[_XB_ARCH_MAX];
 };
 

@@ -79,7 +79,7 @@ void artifacts_result_clear(struct artifacts_result *ar) {
         *ar = (struct artifacts_result){0};
 }
 
-int artifacts_verify(struct build_job *job, const char *sysroot, struct artifacts_result *ar) {
+int artifacts_verify(struct build_job *job, char *const *sysroot, struct artifacts_result *ar) {
         const struct plan *p = job->plan;
         bool all_ok = true;
 
@@ -91,7 +91,7 @@ int artifacts_verify(struct build_job *job, const char *sysroot, struct artifact
                 struct verify_opts o = {.arch = p->arch,
                                         .want = {.want_static = e->static_link, .want_pie = e->pie,
                                                  .want_library = e->shared_library},
-                                        .runs = e->runs,
+                                        .runs = e->runs, .outputs = e->run_outputs, .envs = e->run_envs,
                                         .timeout_s = e->timeout, .sysroot = sysroot};
                 struct verify_result *v = &ar->results[i];
                 _cleanup_(xb_detail_clear) struct xb_detail err = {0};

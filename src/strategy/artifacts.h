@@ -23,4 +23,4 @@ int artifacts_collect(struct build_job *job, const char *tree);
 /* Checks each collected artifact against the recipe's expectations (sysroot: the ARM tree
  * for dynamic executables), prints the results. 0 when every artifact passed, else
  * build_fail()'s error (exit 3 for a failed check). */
-int artifacts_verify(struct build_job *job, const char *sysroot, struct artifacts_result *ar);
+int artifacts_verify(struct build_job *job, char *const *sysroot, struct artifacts_result *ar);

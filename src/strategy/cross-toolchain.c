@@ -103,7 +103,9 @@ char **cross_host_env(char *const *step_env, const char *sysroot, const char *tr
                 if (asprintf(&libdir, "%s/usr/lib/%s/pkgconfig:%s/usr/share/pkgconfig", sysroot, triplet, sysroot) < 0 ||
                     strv_env_set(&env, "PKG_CONFIG_SYSROOT_DIR", sysroot) < 0 || strv_env_set(&env, "PKG_CONFIG_LIBDIR", libdir) < 0)
                         return strv_free(env);
-        } else if (strv_env_set(&env, "XB_SYSROOT", "") < 0)
+        } else if (strv_env_set(&env, "XB_SYSROOT", "") < 0 || strv_env_set(&env, "PKG_CONFIG_LIBDIR", "") < 0 ||
+                   strv_env_set(&env, "PKG_CONFIG_PATH", "") < 0)
+                /* No sysroot: pkg-config finds nothing rather than the build host's x86 .pc files. */
                 return strv_free(env);
         if (epoch >= 0 && !strv_env_get(env, "SOURCE_DATE_EPOCH") && strv_extendf(&env, "SOURCE_DATE_EPOCH=%lld", epoch) < 0)
                 return strv_free(env);

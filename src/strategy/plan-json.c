@@ -57,8 +57,13 @@ static json_object *expect_json(const struct recipe_expect *e) {
                                e->static_link < 0 ? NULL : json_object_new_boolean(e->static_link));
         json_object_object_add(o, "pie", e->pie < 0 ? NULL : json_object_new_boolean(e->pie));
         json_object_object_add(o, "shared_library", e->shared_library < 0 ? NULL : json_object_new_boolean(e->shared_library));
-        for (char ***r = e->runs; r && *r; r++)
-                json_object_array_add(runs, strv_json(*r));
+        for (size_t i = 0; i < e->n_runs; i++) {
+                json_object *run = json_object_new_object();
+                json_object_object_add(run, "args", strv_json(e->runs[i]));
+                json_object_object_add(run, "output", e->run_outputs[i] ? json_object_new_string(e->run_outputs[i]) : NULL);
+                json_object_object_add(run, "env", e->run_envs[i] ? strv_json(e->run_envs[i]) : NULL);
+                json_object_array_add(runs, run);
+        }
         json_object_object_add(o, "runs", runs);
         json_object_object_add(o, "timeout", json_object_new_int((int) e->timeout));
         return o;
@@ -87,6 +92,17 @@ static json_object *recipe_test_json(const struct recipe_test *t) {
         return o;
 }
 
+static json_object *artifacts_json(const struct recipe_artifact *list, size_t n, json_object *arts) {
+        for (size_t i = 0; arts && i < n; i++) {
+                json_object *a = json_object_new_object();
+                json_object_object_add(a, "path", json_object_new_string(list[i].path));
+                json_object_object_add(a, "install_as", json_object_new_string(list[i].install_as));
+                json_object_object_add(a, "expect", expect_json(&list[i].expect));
+                json_object_array_add(arts, a);
+        }
+        return arts;
+}
+
 json_object *recipe_to_json(const struct recipe *rc) {
         json_object *o = json_object_new_object(), *arches = json_object_new_array();
         json_object *arts = json_object_new_array(), *strats = json_object_new_object();
@@ -111,15 +127,22 @@ json_object *recipe_to_json(const struct recipe *rc) {
         json_object_object_add(o, "env", env_json(rc->env));
         json_object_object_add(o, "steps", strv_json(rc->steps));
         json_object_object_add(o, "patches", strv_json(rc->patches));
-        for (size_t i = 0; i < rc->n_artifacts; i++) {
-                json_object *a = json_object_new_object();
-                json_object_object_add(a, "path", json_object_new_string(rc->artifacts[i].path));
-                json_object_object_add(a, "install_as",
-                                       json_object_new_string(rc->artifacts[i].install_as));
-                json_object_object_add(a, "expect", expect_json(&rc->artifacts[i].expect));
-                json_object_array_add(arts, a);
+        json_object_object_add(o, "artifacts", artifacts_json(rc->artifacts, rc->n_artifacts, arts));
+        json_object *per_arch = json_object_new_object();
+        for (int a = 0; a < _XB_ARCH_MAX; a++) {
+                const struct recipe_arch *ra = &rc->per_arch[a];
+                if (!ra->set)
+                        continue;
+                json_object *ao = json_object_new_object();
+                json_object_object_add(ao, "env", ra->env ? env_json(ra->env) : NULL);
+                json_object_object_add(ao, "build_deps", ra->build_deps ? strv_json(ra->build_deps) : NULL);
+                json_object_object_add(ao, "steps", ra->steps ? strv_json(ra->steps) : NULL);
+                json_object_object_add(ao, "artifacts",
+                                       ra->n_artifacts ? artifacts_json(ra->artifacts, ra->n_artifacts, json_object_new_array())
+                                                       : NULL);
+                json_object_object_add(per_arch, arch_to_string((enum xb_arch) a), ao);
         }
-        json_object_object_add(o, "artifacts", arts);
+        json_object_object_add(o, "per_arch", per_arch);
         for (int s = 0; s < _XB_STRATEGY_MAX; s++) {
                 const struct recipe_strategy *st = &rc->strategies[s];
                 json_object *so = json_object_new_object();

@@ -102,7 +102,7 @@ static int probe(const struct recipe *rc, const struct toolchain *tc, enum xb_ar
                                 NEED(has(h, "go"), "go");
                 }
                 /* Target libraries come from the ARM rootfs: preparing it needs what chroot needs. */
-                char *const *deps = rc->strategies[s].build_deps ? rc->strategies[s].build_deps : rc->build_deps;
+                char *const *deps = recipe_build_deps(rc, s, arch);
                 if (deps && deps[0]) {
                         (void) snprintf(prog, sizeof prog, "qemu-%s-static", ai->qemu_user);
                         NEED(has(h, prog), prog);
@@ -146,8 +146,10 @@ static int probe(const struct recipe *rc, const struct toolchain *tc, enum xb_ar
         return 0;
 }
 
+#define PLAN_N_VARS 14
+
 static int make_vars(const struct recipe *rc, enum xb_arch arch, enum xb_strategy s,
-                     const struct host_facts *h, char *buf[6], struct expand_var vars[11]) {
+                     const struct host_facts *h, char *buf[6], struct expand_var vars[PLAN_N_VARS]) {
         const struct arch_info *ai = arch_info(arch);
         const char *rootfs = rc->strategies[s].rootfs ? rc->strategies[s].rootfs : rc->rootfs;
         const char *cache = h->cache_dir ? h->cache_dir : "~/.cache/xbuild";
@@ -163,7 +165,7 @@ static int make_vars(const struct recipe *rc, enum xb_arch arch, enum xb_strateg
                     asprintf(&buf[2], "%s/work/%s-%s/out", cache, rc->name, ai->name) < 0)
                         return -ENOMEM;
                 /* Without build_deps there is no sysroot: the steps see it empty. */
-                char *const *deps = rc->strategies[s].build_deps ? rc->strategies[s].build_deps : rc->build_deps;
+                char *const *deps = recipe_build_deps(rc, s, arch);
                 if (deps && deps[0] ? asprintf(&buf[3], "%s/work/%s-%s/sysroot", cache, rc->name, ai->name) < 0
                                     : !(buf[3] = strdup("")))
                         return -ENOMEM;
@@ -195,6 +197,10 @@ static int make_vars(const struct recipe *rc, enum xb_arch arch, enum xb_strateg
         vars[8] = (struct expand_var){"outdir", buf[2]};
         vars[9] = (struct expand_var){"rootfs", buf[3]};
         vars[10] = (struct expand_var){"sysroot", buf[3]};
+        /* What upstream stamps its version with: the checkout has no .git to ask. */
+        vars[11] = (struct expand_var){"commit", strempty(rc->source.commit)};
+        vars[12] = (struct expand_var){"ref", strempty(rc->source.ref)};
+        vars[13] = (struct expand_var){"version", strempty(recipe_version(rc))};
         return 0;
 }
 
@@ -221,9 +227,8 @@ static int env_apply(char ***env, char *const *add, const struct expand_var *var
 
 static int build_env(struct plan *p, const struct recipe *rc, const struct toolchain *tc,
                      enum xb_strategy s, const struct expand_var *vars, size_t n) {
-        static const char *const exported[] = {"name",  "arch",   "triplet", "goarch",
-                                               "goarm", "jobs",   "srcdir",  "outdir",
-                                               "sysroot"};
+        static const char *const exported[] = {"name",    "arch",   "triplet", "goarch", "goarm", "jobs",
+                                               "srcdir",  "outdir", "sysroot", "commit", "ref",   "version"};
         int r;
 
         if (!(p->env = calloc(1, sizeof(char *))))
@@ -246,8 +251,12 @@ static int build_env(struct plan *p, const struct recipe *rc, const struct toolc
                 if ((r = env_apply(&p->env, tc->env, vars, n)) < 0 ||
                     (r = env_apply(&p->env, tc->arches[p->arch].env, vars, n)) < 0)
                         return r;
+                /* The sysroot wired once, by the toolchain, for every recipe built against it. */
+                char *const *deps = recipe_build_deps(rc, s, p->arch);
+                if (deps && deps[0] && (r = env_apply(&p->env, tc->sysroot_env, vars, n)) < 0)
+                        return r;
         }
-        if ((r = env_apply(&p->env, rc->env, vars, n)) < 0)
+        if ((r = env_apply(&p->env, rc->env, vars, n)) < 0 || (r = env_apply(&p->env, rc->per_arch[p->arch].env, vars, n)) < 0)
                 return r;
         return env_apply(&p->env, rc->strategies[s].env, vars, n);
 }
@@ -306,7 +315,7 @@ int plan_make(const struct recipe *rc, const struct toolchain *tc, enum xb_arch 
               enum xb_strategy forced, const struct host_facts *host, struct plan **ret) {
         _cleanup_(plan_freep) struct plan *p = NULL;
         char *buf[6] = {NULL};
-        struct expand_var vars[11];
+        struct expand_var vars[PLAN_N_VARS];
         const char *out = host->out_dir ? host->out_dir : "out";
         int r;
 
@@ -333,8 +342,8 @@ int plan_make(const struct recipe *rc, const struct toolchain *tc, enum xb_arch 
                 return -ENOMEM;
         if (rc->toolchain && !(p->toolchain = strdup(rc->toolchain)))
                 return -ENOMEM;
-        if (!(p->build_deps = strv_copy(st->build_deps ? st->build_deps : rc->build_deps)) ||
-            !(p->steps = strv_copy(st->steps ? st->steps : rc->steps)))
+        if (!(p->build_deps = strv_copy(recipe_build_deps(rc, p->shown, arch))) ||
+            !(p->steps = strv_copy(recipe_steps(rc, p->shown, arch))))
                 return -ENOMEM;
 
         r = make_vars(rc, arch, p->shown, host, buf, vars);
@@ -344,13 +353,15 @@ int plan_make(const struct recipe *rc, const struct toolchain *tc, enum xb_arch 
                 r = -ENOMEM;
         if (r >= 0)
                 r = build_env(p, rc, tc, p->shown, vars, ELEMENTSOF(vars));
-        if (r >= 0 && !(p->artifacts = calloc(rc->n_artifacts + 1, sizeof *p->artifacts)))
+        size_t n_arts;
+        const struct recipe_artifact *arts = recipe_artifacts(rc, arch, &n_arts);
+        if (r >= 0 && !(p->artifacts = calloc(n_arts + 1, sizeof *p->artifacts)))
                 r = -ENOMEM;
-        for (size_t i = 0; r >= 0 && i < rc->n_artifacts; i++) {
+        for (size_t i = 0; r >= 0 && i < n_arts; i++) {
                 struct plan_artifact *a = &p->artifacts[p->n_artifacts++];
-                a->def = &rc->artifacts[i];
-                r = expand_string(rc->artifacts[i].path, vars, ELEMENTSOF(vars), &a->path);
-                if (r >= 0 && !(a->dest = path_join(p->out_dir, rc->artifacts[i].install_as)))
+                a->def = &arts[i];
+                r = expand_string(arts[i].path, vars, ELEMENTSOF(vars), &a->path);
+                if (r >= 0 && !(a->dest = path_join(p->out_dir, arts[i].install_as)))
                         r = -ENOMEM;
         }
         for (size_t i = 0; i < ELEMENTSOF(buf); i++)

@@ -76,8 +76,8 @@ static int chroot_run_step(struct build_job *job, struct build_step *st) {
         return session_exec(job->session, &c->spec, argv, &io, &st->result);
 }
 
-static const char *chroot_sysroot(struct build_job *job) {
-        return ((struct chroot_build *) job->priv)->rs.base;
+static char *const *chroot_sysroot(struct build_job *job) {
+        return ((struct chroot_build *) job->priv)->rs.lowers;
 }
 
 static int chroot_teardown(struct build_job *job) {

@@ -24,6 +24,7 @@ struct cross_build {
         char *fix;          /* the sysroot's fix-up layer */
         char *lowers[5];    /* fix, then the root's layers */
         char *prefix_dir;   /* /usr/TRIPLET: Debian's cross libc, without a sysroot */
+        char *prefix_layers[2]; /* prefix_dir as the verification's one layer */
         char **env;
 };
 
@@ -69,7 +70,12 @@ static int cross_prepare(struct build_job *job) {
                 return 0;
         build_phase_begin(job, "sysroot");
         struct rootfs_prep prep = {.cache = job->cache};
-        if ((r = root_setup_for_job(job, p->build_deps, &c->rs)) < 0)
+        /* Whatever the recipe lists, linking against the sysroot needs its C library's
+         * headers, crt files and libc.so. */
+        _cleanup_strv_free_ char **deps = strv_copy(p->build_deps);
+        if (!deps || (!strv_contains(deps, "libc6-dev") && strv_extend(&deps, "libc6-dev") < 0))
+                return -ENOMEM;
+        if ((r = root_setup_for_job(job, deps, &c->rs)) < 0)
                 return r;
         if ((r = rootfs_prepare_sysroot_fix(job->rootfs, p->arch, c->rs.lowers, &prep, &c->fix, &e)) < 0)
                 return build_fail(job, XB_EXIT_BUILD_FAILED, "Failed to prepare the sysroot: %s", xb_detail_text(&e, r));
@@ -113,10 +119,14 @@ static int cross_run_step(struct build_job *job, struct build_step *st) {
         return session_exec(job->session, &spec, argv, &io, &st->result);
 }
 
-/* Dynamic executables find their loader and libc in the sysroot, or in Debian's cross prefix. */
-static const char *cross_sysroot(struct build_job *job) {
+/* Dynamic executables find their loader and libraries in the sysroot's layers (with the
+ * build dependencies they link), or in Debian's cross prefix. */
+static char *const *cross_sysroot(struct build_job *job) {
         struct cross_build *c = job->priv;
-        return c->sysroot ? c->rs.base : c->prefix_dir;
+        if (c->sysroot)
+                return c->lowers;
+        c->prefix_layers[0] = c->prefix_dir;
+        return c->prefix_layers;
 }
 
 static int cross_teardown(struct build_job *job) {

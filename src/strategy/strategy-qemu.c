@@ -162,8 +162,8 @@ static int qemu_run_steps(struct build_job *job) {
         return 0;
 }
 
-static const char *qemu_sysroot(struct build_job *job) {
-        return ((struct qemu_build *) job->priv)->rs.base;
+static char *const *qemu_sysroot(struct build_job *job) {
+        return ((struct qemu_build *) job->priv)->rs.lowers;
 }
 
 static int qemu_build_host(struct build_job *job, char ***ret) {

@@ -26,7 +26,7 @@ struct remote_build {
         char *work;           /* remote, relative to the login directory */
         bool work_created;
         char *fetched;        /* SESSION/fetched: the artifacts' tree */
-        char *sysroot;
+        char *sysroot[2]; /* the prepared rootfs's tree, as one layer */
 };
 
 static unsigned remote_jobs(const struct remote_build *rb) {
@@ -138,13 +138,13 @@ static int remote_fetch_artifacts(struct build_job *job, const char **ret) {
 }
 
 /* Dynamic executables: the recipe's ARM rootfs as the sysroot when it is prepared. */
-static const char *remote_sysroot(struct build_job *job) {
+static char *const *remote_sysroot(struct build_job *job) {
         struct remote_build *rb = job->priv;
         _cleanup_free_ char *entry = NULL;
-        if (!rb->sysroot && job->rootfs && rootfs_is_prepared(job->cache, job->rootfs, job->plan->arch) &&
+        if (!rb->sysroot[0] && job->rootfs && rootfs_is_prepared(job->cache, job->rootfs, job->plan->arch) &&
             rootfs_entry_dir(job->cache, job->rootfs, job->plan->arch, &entry) >= 0)
-                rb->sysroot = path_join(entry, "tree");
-        return rb->sysroot;
+                rb->sysroot[0] = path_join(entry, "tree");
+        return rb->sysroot[0] ? rb->sysroot : NULL;
 }
 
 static int remote_build_host(struct build_job *job, char ***ret) {
@@ -167,7 +167,7 @@ static int remote_teardown(struct build_job *job) {
         remote_facts_clear(&rb->facts);
         free(rb->work);
         free(rb->fetched);
-        free(rb->sysroot);
+        free(rb->sysroot[0]);
         return r;
 }
 

@@ -60,8 +60,9 @@ struct strategy_ops {
         /* The directory the artifacts' paths are relative to, after the steps (NULL op: the
          * source directory). *ret is owned by the job's private state. */
         int (*fetch_artifacts)(struct build_job *job, const char **ret);
-        /* The ARM tree dynamic executables are checked and run against (NULL: none). */
-        const char *(*sysroot)(struct build_job *job);
+        /* The ARM tree dynamic executables are checked and run against, as layers topmost first
+         * (the root file system with its build dependencies), NULL-terminated; NULL: none. */
+        char *const *(*sysroot)(struct build_job *job);
         /* "KEY=VALUE" facts about where it was built, for report.json (NULL: this host). */
         int (*build_host)(struct build_job *job, char ***ret);
         /* Releases what prepare and stage took (the VM kit, the ssh master, locks). */

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,26 +30,99 @@ void verify_result_clear(struct verify_result *r) {
  * PID, IPC, UTS and network namespaces, a user namespace when not root; a tmpfs root holding
  * only qemu, the artifact and the sysroot, all read-only, a fresh /proc, a tmpfs /tmp, a few
  * device nodes). qemu is run directly, not through binfmt_misc. */
-static int smoke_argv(const char *helper, const char *qemu, const char *artifact, const char *sysroot, char *const *args,
-                      char ***ret) {
+static int smoke_argv(const char *helper, const char *qemu, const char *artifact, char *const *sysroot, char *const *args,
+                      char *const *env, char ***ret) {
         _cleanup_strv_free_ char **argv = NULL;
         _cleanup_free_ char *dst = path_join("/xbuild/bin", path_basename(artifact));
         int r;
 
         if (!dst)
                 return -ENOMEM;
-        if ((r = strv_extend_many(&argv, helper, "--sandbox", "--hostname", "xbuild-verify", "--cwd", "/tmp", "--env",
-                                  "PATH=/xbuild/bin:/usr/sbin:/usr/bin:/sbin:/bin", "--env", "HOME=/tmp", "--env",
-                                  "LANG=C.UTF-8", "--bind-file", qemu, "/xbuild/qemu", "--bind-file", artifact, dst)) < 0)
+        _cleanup_strv_free_ char **vars = NULL;
+        _cleanup_free_ char *dir = path_dirname(artifact);
+        if (!dir)
+                return -ENOMEM;
+        if ((r = strv_env_set(&vars, "PATH", "/xbuild/bin:/usr/sbin:/usr/bin:/sbin:/bin")) < 0 ||
+            (r = strv_env_set(&vars, "HOME", "/tmp")) < 0 || (r = strv_env_set(&vars, "LANG", "C.UTF-8")) < 0)
                 return r;
-        if (sysroot && (r = strv_extend_many(&argv, "--bind", sysroot, "/xbuild/sysroot", "ro")) < 0)
+        /* A dynamic program runs with the libraries built beside it (liblxc for lxc-start):
+         * their directory, read-only, first on the guest's library path. */
+        if (sysroot && (r = strv_env_set(&vars, "LD_LIBRARY_PATH", "/xbuild/bin")) < 0)
                 return r;
+        STRV_FOREACH(e, env) {
+                const char *eq = strchr(*e, '=');
+                _cleanup_free_ char *name = eq ? strndup(*e, (size_t) (eq - *e)) : NULL;
+                if (!name || (r = strv_env_set(&vars, name, eq + 1)) < 0)
+                        return -ENOMEM;
+        }
+        if ((r = strv_extend_many(&argv, helper, "--sandbox", "--hostname", "xbuild-verify", "--cwd", "/tmp", "--bind-file",
+                                  qemu, "/xbuild/qemu")) < 0 ||
+            (r = sysroot ? strv_extend_many(&argv, "--bind", dir, "/xbuild/bin", "ro")
+                         : strv_extend_many(&argv, "--bind-file", artifact, dst)) < 0)
+                return r;
+        STRV_FOREACH(v, vars)
+                if ((r = strv_extend_many(&argv, "--env", *v)) < 0)
+                        return r;
+        /* Several layers (the rootfs and its build dependencies) become one read-only overlay. */
+        STRV_FOREACH(l, sysroot)
+                if ((r = strv_extend_many(&argv, "--sysroot-layer", *l)) < 0)
+                        return r;
         if ((r = strv_extend_many(&argv, "--", "/xbuild/qemu")) < 0 ||
-            (sysroot && (r = strv_extend_many(&argv, "-L", "/xbuild/sysroot")) < 0) || (r = strv_extend(&argv, dst)) < 0 ||
+            (sysroot && sysroot[0] && (r = strv_extend_many(&argv, "-L", "/xbuild/sysroot")) < 0) ||
+            (r = strv_extend(&argv, dst)) < 0 ||
             (r = strv_extend_strv(&argv, (char **) args)) < 0)
                 return r;
         *ret = TAKE_PTR(argv);
         return 0;
+}
+
+static int atoi_or_zero(const char *s) {
+        int v = 0;
+        for (; *s >= '0' && *s <= '9' && v < 1000; s++)
+                v = v * 10 + (*s - '0');
+        return v;
+}
+
+/* The sandbox's init reports a killed program as 128+N; qemu-user says which signal. */
+static int qemu_signal(const char *output) {
+        const char *p = strstr(output, "qemu: uncaught target signal ");
+        return p ? atoi_or_zero(p + STRLEN("qemu: uncaught target signal ")) : 0;
+}
+
+/* Debian 12's binutils drops the Thumb bit of IRELATIVE targets (glibc's memcpy, memchr) in
+ * static 32-bit ARM programs whose code passes about 16 MiB: they die before their first
+ * system call, on a board as under qemu. Said when it fits, rather than a bare crash. */
+static const char *static_arm_trap_hint(const struct elf_info *e, const char *path, int sig) {
+        struct stat st;
+        if (e->machine != 40 || e->elf_class != 1 || !e->is_static || (sig != SIGSEGV && sig != SIGILL && sig != SIGBUS))
+                return NULL;
+        if (stat(path, &st) < 0 || st.st_size < (16LL << 20))
+                return NULL;
+        return "a static 32-bit ARM program over 16 MiB that crashes at start-up: Debian 12's linker drops the Thumb bit "
+               "of IRELATIVE relocations (glibc's memcpy/memchr) in programs that large, so it would crash on a board "
+               "too; link it dynamically on this arch, or build it with CGO_ENABLED=0 where the engine allows";
+}
+
+/* Exit status, signal, expected output and known traps, into vr. */
+static void judge_run(struct verify_run *vr, const struct elf_info *e, const char *path, const char *expected) {
+        int sig = vr->signal ? vr->signal : qemu_signal(vr->output);
+        if (!vr->signal && sig && vr->exit_code == 128 + sig) {
+                vr->signal = sig;
+                vr->ok = false;
+        }
+        if (!vr->ok)
+                vr->hint = static_arm_trap_hint(e, path, vr->signal);
+        vr->expected = expected;
+        if (vr->ok && expected) {
+                regex_t re;
+                if (regcomp(&re, expected, REG_EXTENDED | REG_NEWLINE | REG_NOSUB) != 0)
+                        vr->output_mismatch = true;
+                else {
+                        vr->output_mismatch = regexec(&re, vr->output, 0, NULL, 0) != 0;
+                        regfree(&re);
+                }
+                vr->ok = !vr->output_mismatch;
+        }
 }
 
 int verify_artifact(const char *path, const struct verify_opts *o, struct verify_result *ret, struct xb_detail *err) {
@@ -105,7 +182,8 @@ int verify_artifact(const char *path, const struct verify_opts *o, struct verify
                 _cleanup_strv_free_ char **argv = NULL;
                 struct spawn_result res = {0};
 
-                if ((r = smoke_argv(helper, qemu, path, ret->elf.is_static ? NULL : o->sysroot, vr->argv, &argv)) < 0)
+                if ((r = smoke_argv(helper, qemu, path, ret->elf.is_static ? NULL : o->sysroot, vr->argv,
+                                    o->envs ? o->envs[i] : NULL, &argv)) < 0)
                         return r;
                 struct spawn_req req = {.argv = argv, .stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE,
                                         .timeout_ms = (o->timeout_s ? o->timeout_s : 60) * 1000U, .kill_grace_ms = 2000,
@@ -119,6 +197,9 @@ int verify_artifact(const char *path, const struct verify_opts *o, struct verify
                 vr->ok = res.exit_code == 0 && !res.signal && !res.timed_out;
                 vr->output = res.tail ? strdup(res.tail) : strdup("");
                 spawn_result_clear(&res);
+                if (!vr->output)
+                        return -ENOMEM;
+                judge_run(vr, &ret->elf, path, o->outputs ? o->outputs[i] : NULL);
                 if (!vr->ok)
                         ret->ok = false;
         }
@@ -171,6 +252,12 @@ json_object *verify_result_json(const struct verify_result *r) {
                 json_object_object_add(ro, "signal", json_object_new_int(r->runs[i].signal));
                 json_object_object_add(ro, "timed_out", json_object_new_boolean(r->runs[i].timed_out));
                 json_object_object_add(ro, "output", json_object_new_string(r->runs[i].output ? r->runs[i].output : ""));
+                json_object_object_add(ro, "expected_output",
+                                       r->runs[i].expected ? json_object_new_string(r->runs[i].expected) : NULL);
+                json_object_object_add(ro, "output_matched", r->runs[i].expected
+                                                                     ? json_object_new_boolean(!r->runs[i].output_mismatch)
+                                                                     : NULL);
+                json_object_object_add(ro, "hint", r->runs[i].hint ? json_object_new_string(r->runs[i].hint) : NULL);
                 json_object_array_add(runs, ro);
         }
         json_object_object_add(o, "runs", runs);
@@ -190,6 +277,8 @@ void verify_fprint(FILE *f, const struct verify_result *v) {
                         fprintf(f, ": ok\n");
                 else if (r->exit_code == -1 && !r->signal && !r->timed_out)
                         fprintf(f, ": not run (the ELF checks failed)\n");
+                else if (r->output_mismatch)
+                        fprintf(f, ": FAIL, its output does not match /%s/\n", r->expected);
                 else if (r->timed_out)
                         fprintf(f, ": FAIL, timed out\n");
                 else if (r->signal)
@@ -202,6 +291,8 @@ void verify_fprint(FILE *f, const struct verify_result *v) {
                                 fprintf(f, "      %.*s\n", (int) n, l);
                                 l += n + (l[n] ? 1 : 0);
                         }
+                if (r->hint)
+                        fprintf(f, "      why: %s\n", r->hint);
         }
         fprintf(f, "  sha256: %s\n", v->sha256);
 }

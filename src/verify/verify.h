@@ -18,7 +18,10 @@ struct verify_run {
         char **argv;
         int exit_code, signal;
         bool timed_out, ok;
-        char *output; /* the last lines */
+        char *output;          /* the last lines */
+        const char *expected;  /* the regex its output had to match, or NULL */
+        bool output_mismatch;  /* it ran, but its output did not match */
+        const char *hint;      /* a known cause for this failure, or NULL */
 };
 
 struct verify_result {
@@ -38,8 +41,11 @@ struct verify_opts {
         enum xb_arch arch;
         struct elf_want want;    /* static, PIE, shared library: -1 each when not checked */
         char ***runs;            /* argument vectors, NULL-terminated; NULL: none */
+        char *const *outputs;    /* per run: a regex its output must match, or NULL (NULL: none) */
+        char **const *envs;      /* per run: NAME=value added to its environment (NULL: none) */
         unsigned timeout_s;      /* per run */
-        const char *sysroot;     /* qemu -L for dynamic executables; NULL: the host's / */
+        char *const *sysroot;    /* the ARM tree dynamic executables run against (qemu -L), as
+                                  * layers topmost first, NULL-terminated; NULL: none */
 };
 
 /* Returns 0 when the checks could be made (see ret->ok), or -errno / -XB_E_NOT_AVAILABLE (no

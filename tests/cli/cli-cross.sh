@@ -131,4 +131,27 @@ check "auto chooses cross when the cross gcc is on PATH" eval 'rc_is 0 && [ "$(e
 mkdir -p "$TMP/emptybin"
 XB_PATH=$TMP/emptybin run plan tiny-engine
 check "and explains when it is not" eval 'rc_is 0 && out_has "cross        no   host lacks: arm-linux-gnueabihf-gcc"'
+# Smoke runs that say what they expect: an output regex and an environment of their own.
+mkdir -p "$TMP/greet"
+printf '#include <stdio.h>\n#include <stdlib.h>\nint main(void) { const char *g = getenv("GREETING"); printf("%%s from arm\\n", g ? g : "hello"); return 0; }\n' >"$TMP/greet/g.c"
+cat >"$TMP/greet.yaml" <<Y
+name: greet
+summary: s
+arches: [armhf]
+source: {local: "$TMP/greet"}
+toolchain: gcc
+env: {CC: "\${triplet}-gcc"}
+steps: ['\$CC -static -o greet g.c']
+artifacts:
+  - path: greet
+    expect:
+      runs:
+        - {args: [], output: '^hello from arm$'}
+        - {args: [], env: {GREETING: bonjour}, output: '^bonjour from arm$'}
+Y
+xb build "$TMP/greet.yaml" --strategy cross --out-dir "$OUTD" --json
+check "smoke runs: each output matches its regex, an env of its own reaches the program" eval 'rc_is 0 && [ "$(echo "$OUT" | jq -r ".artifacts[0].runs[1].output_matched")" = true ] && [ "$(echo "$OUT" | jq -r ".artifacts[0].runs[1].expected_output")" = "^bonjour from arm\$" ]'
+sed -i "s/output: '^hello from arm\\\$'/output: '^qemu-arm version'/" "$TMP/greet.yaml"
+xb build "$TMP/greet.yaml" --strategy cross --out-dir "$OUTD"
+check "a run that exits 0 but prints something else fails verification, naming the regex" eval 'rc_is 3 && out_has "its output does not match /^qemu-arm version/" && out_has "hello from arm"'
 done_testing

@@ -10,7 +10,7 @@ cd "$WORK"
 run show docker-1.10
 check "show docker-1.10: pinned commit, daemon check" eval 'rc_is 0 && out_has "commit: 20f81dde9bd97c86b2d0e33bbbf1388018611929" && out_has "'"'"'daemon'"'"' '"'"'--help'"'"'"'
 run show docker-1.10 --json
-check "show --json" eval 'rc_is 0 && [ "$(echo "$OUT" | jq -r .source.commit)" = 20f81dde9bd97c86b2d0e33bbbf1388018611929 ] && [ "$(echo "$OUT" | jq -r ".artifacts[0].expect.runs[1][0]")" = daemon ]'
+check "show --json" eval 'rc_is 0 && [ "$(echo "$OUT" | jq -r .source.commit)" = 20f81dde9bd97c86b2d0e33bbbf1388018611929 ] && [ "$(echo "$OUT" | jq -r ".artifacts[0].expect.runs[1].args[0]")" = daemon ]'
 run show "$SRC/recipes/tiny-engine.yaml" --json
 check "show by path; local source made absolute and normal" eval 'rc_is 0 && [ "$(echo "$OUT" | jq -r .source.path)" = "$SRC/examples/tiny-engine" ]'
 run show tiny-engine.yaml

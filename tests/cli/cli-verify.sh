@@ -63,6 +63,24 @@ check "arm64 static-pie: static and PIE, runs" eval 'rc_is 0 && out_has "ELF 64-
 run verify "$TMP/libx.so" --arch armhf --shared-library --run=
 check "--run on a shared library: usage error" eval 'rc_is 2 && err_has "checked, not run"'
 
+# A dynamic program linked against a library built beside it (no rpath): it runs, with the
+# artifact's directory first on the guest's library path.
+mkdir -p "$TMP/libdir"
+printf 'int twice(int x) { return 2 * x; }\n' >"$TMP/libdir/t.c"
+printf '#include <stdio.h>\nint twice(int);\nint main(void) { printf("%%d\\n", twice(21)); return 0; }\n' >"$TMP/libdir/m.c"
+arm-linux-gnueabihf-gcc -shared -fPIC -Wl,-soname,libtwice.so.1 -o "$TMP/libdir/libtwice.so.1" "$TMP/libdir/t.c"
+arm-linux-gnueabihf-gcc -o "$TMP/libdir/prog" "$TMP/libdir/m.c" "$TMP/libdir/libtwice.so.1"
+run verify "$TMP/libdir/prog" --arch armhf --sysroot /usr/arm-linux-gnueabihf --run= --json
+check "a dynamic program finds the library built beside it" eval 'rc_is 0 && [ "$(echo "$OUT" | jq -r ".runs[0].output")" = 42 ] && [ "$(echo "$OUT" | jq -r ".elf.needed[0]")" = libtwice.so.1 ]'
+
+# A static armhf program over 16 MiB that dies at start-up: verification names the known trap.
+printf 'static volatile const char pad[17 << 20] = {1};\nint main(void) { volatile int *p = 0; *p = pad[1]; return 0; }\n' >"$TMP/big.c"
+arm-linux-gnueabihf-gcc -O2 -static -o "$TMP/armhf-big" "$TMP/big.c"
+run verify "$TMP/armhf-big" --arch armhf --static --run= --json
+check "a big static armhf program that crashes: the IRELATIVE/Thumb trap explained" eval 'rc_is 3 && [ "$(echo "$OUT" | jq -r ".runs[0].signal")" = 11 ] && echo "$OUT" | jq -r ".runs[0].hint" | grep -q "drops the Thumb bit of IRELATIVE"'
+run verify "$TMP/armhf-static" --arch armhf --static --run=serve --json
+check "a small program's failure gets no such hint" eval 'rc_is 3 && [ "$(echo "$OUT" | jq -r ".runs[0].hint")" = null ]'
+
 run verify "$TMP/armhf-static" --arch armhf --run=serve
 check "a missing subcommand fails verification with its output" eval 'rc_is 3 && out_has "'"'"'serve'"'"': FAIL, exit status 1" && out_has "unknown command serve"'
 echo "not an elf" >"$TMP/text"

@@ -99,5 +99,61 @@ int main(void) {
         plan_free(p);
         p = NULL;
         recipe_free(rc);
+        {
+                /* Version stamps: the checkout has no .git, so the pin and the ref are variables. */
+                static const char git_yaml[] =
+                        "name: vdemo\nsummary: s\narches: [armhf]\n"
+                        "source: {git: 'https://example.invalid/r.git', ref: v1.1.15, commit: 0123456789abcdef0123456789abcdef01234567}\n"
+                        "env: {STAMP: '${version}-${commit}', REF: '${ref}'}\nsteps: [make]\nartifacts: [{path: 'b/x-${version}'}]\n";
+                static const char own_yaml[] = "name: odemo\nsummary: s\nversion: 6.0.5+ds\narches: [armhf]\n"
+                                               "source: {local: .}\nsteps: [make]\nartifacts: [{path: x}]\n";
+                struct recipe *gr = NULL, *orc = NULL;
+                struct plan *gp = NULL;
+                tap_ok(recipe_parse(git_yaml, strlen(git_yaml), "/r/vdemo.yaml", &gr, &d) == 0 &&
+                               plan_make(gr, NULL, XB_ARCH_ARMHF, XB_STRATEGY_CHROOT, &host, &gp) == 0 &&
+                               streq(strv_env_get(gp->env, "STAMP"), "1.1.15-0123456789abcdef0123456789abcdef01234567") &&
+                               streq(strv_env_get(gp->env, "REF"), "v1.1.15") &&
+                               streq(strv_env_get(gp->env, "XB_VERSION"), "1.1.15") &&
+                               streq(strv_env_get(gp->env, "XB_COMMIT"), "0123456789abcdef0123456789abcdef01234567") &&
+                               streq(gp->artifacts[0].path, "b/x-1.1.15"),
+                       "${version} (the ref without its v), ${commit}, ${ref}; XB_VERSION and XB_COMMIT for steps");
+                tap_ok(recipe_parse(own_yaml, strlen(own_yaml), "/r/odemo.yaml", &orc, &d) == 0 &&
+                               streq(recipe_version(orc), "6.0.5+ds") && orc->source.kind == SOURCE_LOCAL,
+                       "a recipe's own version: wins, even without git");
+                plan_free(gp);
+                recipe_free(gr);
+                recipe_free(orc);
+        }
+        {
+                /* Per arch: containerd is dynamic on armhf (the static-link trap), static on arm64. */
+                static const char yaml[] =
+                        "name: pdemo\nsummary: s\narches: [armhf, arm64]\nsource: {local: .}\n"
+                        "env: {LINK: static, KEEP: base}\nsteps: [make static]\n"
+                        "artifacts: [{path: bin/d, expect: {static: true}}]\n"
+                        "per_arch:\n  armhf:\n    env: {LINK: dynamic}\n    steps: [make dynamic]\n"
+                        "    artifacts: [{path: bin/d, expect: {static: false}}]\n"
+                        "strategies:\n  chroot: {steps: [make in-chroot]}\n";
+                struct recipe *pr = NULL;
+                struct plan *hf = NULL, *a64 = NULL, *ch = NULL;
+                int r = recipe_parse(yaml, strlen(yaml), "/r/pdemo.yaml", &pr, &d);
+                tap_ok(r == 0, "per_arch parses (%s)", d.msg);
+                if (r == 0) {
+                        tap_ok(plan_make(pr, NULL, XB_ARCH_ARMHF, XB_STRATEGY_CROSS, &host, &hf) == 0 &&
+                                       streq(hf->steps[0], "make dynamic") && streq(strv_env_get(hf->env, "LINK"), "dynamic") &&
+                                       streq(strv_env_get(hf->env, "KEEP"), "base") && hf->artifacts[0].def->expect.static_link == 0,
+                               "armhf: its own steps, env over the recipe's, its own artifact expectations");
+                        tap_ok(plan_make(pr, NULL, XB_ARCH_ARM64, XB_STRATEGY_CROSS, &host, &a64) == 0 &&
+                                       streq(a64->steps[0], "make static") && streq(strv_env_get(a64->env, "LINK"), "static") &&
+                                       a64->artifacts[0].def->expect.static_link == 1,
+                               "arm64: the recipe's");
+                        tap_ok(plan_make(pr, NULL, XB_ARCH_ARMHF, XB_STRATEGY_CHROOT, &host, &ch) == 0 &&
+                                       streq(ch->steps[0], "make in-chroot"),
+                               "a strategy's own steps still win over the arch's");
+                }
+                plan_free(hf);
+                plan_free(a64);
+                plan_free(ch);
+                recipe_free(pr);
+        }
         return tap_done();
 }

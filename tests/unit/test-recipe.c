@@ -124,6 +124,14 @@ static const struct bad_case bad_cases[] = {
         {"a static shared library", GOOD_HEAD "    expect: {shared_library: true, static: true}\n", XB_E_RECIPE_VALUE, 12, 44,
          "a shared library is not static"},
         {"pie spelled yes", GOOD_HEAD "    expect: {pie: yes}\n", XB_E_RECIPE_VALUE, 12, 19, "must be true or false"},
+        {"run output not a regex", GOOD_HEAD "    expect: {runs: [{args: [-v], output: 'a(b'}]}\n", XB_E_RECIPE_VALUE, 12, 42,
+         "not a valid regular expression"},
+        {"run mapping without args", GOOD_HEAD "    expect: {runs: [{output: x}]}\n", XB_E_RECIPE_VALUE, 12, 21,
+         "missing required key 'args'"},
+        {"run mapping unknown key", GOOD_HEAD "    expect: {runs: [{args: [], outptu: x}]}\n", XB_E_RECIPE_VALUE, 12, 32,
+         "did you mean 'output'?"},
+        {"run env reserved name", GOOD_HEAD "    expect: {runs: [{args: [], env: {XB_ARCH: x}}]}\n", XB_E_RECIPE_VALUE, 12, 38,
+         "XB_"},
         {"runs not a list of lists", GOOD_HEAD "    expect: {runs: [--version]}\n", XB_E_RECIPE_VALUE, 12, 21,
          "list of arguments"},
         {"empty steps", "name: demo\nsummary: s\narches: [armhf]\nsource: {local: .}\nsteps: []\n",
@@ -166,6 +174,15 @@ static const struct bad_case bad_cases[] = {
          "must not start or end with blanks"},
         {"test expect with a build path", GOOD_HEAD "test:\n  run: x\n  expect: ${srcdir}/x\n", XB_E_RECIPE_VALUE, 14, 11,
          "not ${srcdir}"},
+        {"per_arch for an arch not listed", GOOD_HEAD "per_arch:\n  armel: {steps: [make]}\n", XB_E_RECIPE_VALUE, 13, 3,
+         "the recipe's arches do not list armel"},
+        {"per_arch unknown arch", GOOD_HEAD "per_arch:\n  armhff: {steps: [make]}\n", XB_E_RECIPE_VALUE, 13, 3,
+         "did you mean 'armhf'?"},
+        {"per_arch unknown key", GOOD_HEAD "per_arch:\n  armhf: {stesp: [make]}\n", XB_E_RECIPE_VALUE, 13, 11,
+         "did you mean 'steps'?"},
+        {"per_arch artifacts installed alike", GOOD_HEAD "per_arch:\n  armhf:\n    artifacts: [{path: a/x}, {path: b/x}]\n",
+         XB_E_RECIPE_VALUE, 14, 30, "like per_arch.armhf.artifacts[0]"},
+        {"version with a slash", GOOD_HEAD "version: ../1\n", XB_E_RECIPE_VALUE, 12, 10, "plain version string"},
         {"test timeout zero", GOOD_HEAD "test:\n  run: x\n  expect: y\n  timeout: 0\n", XB_E_RECIPE_VALUE, 15, 12,
          "from 1 to 86400"},
         {"test memory tiny", GOOD_HEAD "test:\n  run: x\n  expect: y\n  memory: 1M\n", XB_E_RECIPE_VALUE, 15, 11,
@@ -276,6 +293,7 @@ static void test_good_recipe(void) {
                 "      runs:\n"
                 "        - [--version]\n"
                 "        - [daemon, --help, '']\n"
+                "        - {args: [version], output: '^demo [0-9]+', env: {DEMO_DEBUG: '1'}}\n"
                 "toolchain: go\n"
                 "kconfig: docker-1.10\n"
                 "build_deps: [golang-go, 'libsqlite3-dev:armhf']\n"
@@ -309,7 +327,7 @@ static void test_good_recipe(void) {
                "git source");
         tap_ok(streq(rc->dir, "/srv/recipes"), "recipe dir from the file name");
         tap_ok(streq(rc->rootfs, "debian-bookworm"), "default rootfs");
-        tap_ok(streq(rc->toolchain, "go") && rc->toolchain_pos.line == 18 && rc->toolchain_pos.col == 12,
+        tap_ok(streq(rc->toolchain, "go") && rc->toolchain_pos.line == 19 && rc->toolchain_pos.col == 12,
                "toolchain and its position");
         tap_ok(strv_length(rc->build_deps) == 2 && streq(rc->build_deps[1], "libsqlite3-dev:armhf"),
                "build_deps with an arch qualifier");
@@ -319,7 +337,11 @@ static void test_good_recipe(void) {
         tap_ok(rc->n_artifacts == 1 && streq(rc->artifacts[0].install_as, "demo-bin") &&
                        rc->artifacts[0].expect.static_link == 1 &&
                        strv_length(rc->artifacts[0].expect.runs[1]) == 3 &&
-                       streq(rc->artifacts[0].expect.runs[1][2], "") && !rc->artifacts[0].expect.runs[2] &&
+                       streq(rc->artifacts[0].expect.runs[1][2], "") && rc->artifacts[0].expect.n_runs == 3 &&
+                       !rc->artifacts[0].expect.runs[3] && streq(rc->artifacts[0].expect.runs[2][0], "version") &&
+                       !rc->artifacts[0].expect.run_outputs[0] &&
+                       streq(rc->artifacts[0].expect.run_outputs[2], "^demo [0-9]+") &&
+                       streq(strv_env_get(rc->artifacts[0].expect.run_envs[2], "DEMO_DEBUG"), "1") &&
                        rc->artifacts[0].expect.timeout == RECIPE_DEFAULT_RUN_TIMEOUT &&
                        rc->artifacts[0].expect.pie == -1 && rc->artifacts[0].expect.shared_library == -1,
                "artifact with expectations");
