@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "fetch/gitsrc.h"
 #include "core/errors.h"
 #include "core/log.h"
 #include "recipe/ydecode.h"
@@ -204,4 +205,13 @@ int cli_report_error(int r, struct xb_detail *e) {
         log_error("%s", xb_detail_text(e, r));
         xb_detail_clear(e);
         return exit_code == XB_EXIT_OK ? XB_EXIT_BUILD_FAILED : exit_code;
+}
+
+int cli_check_git_mirror(const char *verb, const char *arg) {
+        const char *eq = strrchr(arg, '=');
+        if (arg[0] == '-' || !eq || eq == arg || !eq[1])
+                return cli_usage_error(verb, "--git-mirror takes URL=PATH, not '%s'", arg), -1;
+        if (!gitsrc_is_repository(eq + 1))
+                return cli_usage_error(verb, "--git-mirror %s: '%s' is not a git repository", arg, eq + 1), -1;
+        return 0;
 }

@@ -107,6 +107,13 @@ static int plan_args_option(struct plan_args *a, int c, const char *arg) {
         case 0x21d:
                 a->test = true;
                 return 1;
+        case 0x21f:
+                if (a->n_git_mirrors == ELEMENTSOF(a->git_mirrors) - 1)
+                        return cli_usage_error(NULL, "at most 16 --git-mirror"), -1;
+                if (cli_check_git_mirror(NULL, arg) < 0)
+                        return -1;
+                a->git_mirrors[a->n_git_mirrors++] = (char *) arg;
+                return 1;
         case 0x21e:
                 if (arg[0] == '-')
                         return cli_usage_error(NULL, "--artifacts must not start with '-'"), -1;

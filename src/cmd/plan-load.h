@@ -19,6 +19,8 @@ struct plan_args {
         const char *progress; /* --progress */
         bool test;            /* --test */
         const char *artifacts; /* test: --artifacts */
+        char *git_mirrors[17];  /* --git-mirror URL=PATH, NULL-terminated */
+        size_t n_git_mirrors;
         struct vm_opts vm; /* qemu-system: --cpus, --memory, --boot-timeout, --kernel, --initrd */
         struct remote_opts remote; /* remote: --host, --hosts, --ssh-config, ... */
 };
@@ -36,7 +38,7 @@ struct plan_args {
                 {"accept-new-host-key", no_argument, NULL, 0x21a},                                      \
                 {"remote-install-deps", no_argument, NULL, 0x21b},                                      \
                 {"progress", required_argument, NULL, 0x21c}, {"test", no_argument, NULL, 0x21d},           \
-                {"artifacts", required_argument, NULL, 0x21e}
+                {"artifacts", required_argument, NULL, 0x21e}, {"git-mirror", required_argument, NULL, 0x21f}
 
 #define PLAN_HELP                                                                                  \
         "  -a, --arch=ARCH       armhf, armel or arm64 (default: the recipe's first)\n"            \
@@ -45,6 +47,7 @@ struct plan_args {
         "  -o, --out-dir=DIR     Where artifacts go (default: out)\n"                              \
         "      --source=PATH     A local git repository or directory instead of the recipe's\n"   \
         "                        source (a git repository's pinned commit is still verified)\n"   \
+        "      --git-mirror=URL=PATH  A local repository for a submodule's URL (repeatable)\n"    \
         "      --keep            Keep the build session for inspection\n"                        \
         "      --no-install      Never install a missing cross toolchain (exit 4 naming it)\n"   \
         "      --json            Machine-readable output (build: report.json on stdout)\n"      \

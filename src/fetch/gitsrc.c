@@ -12,6 +12,7 @@
 #include "core/errors.h"
 #include "core/fileio.h"
 #include "core/path.h"
+#include "core/strv.h"
 #include "core/rm-rf.h"
 #include "core/url.h"
 #include "gitsrc.h"
@@ -328,6 +329,38 @@ static char *resolve_submodule_url(const char *base, const char *rel) {
 static int checkout_submodules(const char *root, const struct gitlinks *links,
                                const struct gitsrc_submodules *sub, struct git_msg *m);
 
+/* Whether path opens as a repository (a submodule's work tree finds its .git file) holding
+ * commit. */
+static bool repository_has_commit(const char *path, const char *commit) {
+        _cleanup_(git_repository_freep) git_repository *repo = NULL;
+        _cleanup_(git_commit_freep) git_commit *c = NULL;
+        git_oid oid;
+        return git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0 &&
+               git_oid_fromstr(&oid, commit) == 0 && git_commit_lookup(&c, repo, &oid) == 0;
+}
+
+/* PATH for "URL=PATH" in mirrors whose URL is url (a trailing ".git" or '/' ignored). */
+static const char *mirror_for(char *const *mirrors, const char *url) {
+        size_t n = strlen(url);
+        while (n > 0 && url[n - 1] == '/')
+                n--;
+        if (n > 4 && strneq(url + n - 4, ".git", 4))
+                n -= 4;
+        STRV_FOREACH(e, mirrors) {
+                const char *eq = strrchr(*e, '=');
+                if (!eq)
+                        continue;
+                size_t k = (size_t) (eq - *e);
+                while (k > 0 && (*e)[k - 1] == '/')
+                        k--;
+                if (k > 4 && strneq(*e + k - 4, ".git", 4))
+                        k -= 4;
+                if (k == n && strneq(*e, url, n))
+                        return eq + 1;
+        }
+        return NULL;
+}
+
 static int checkout_into(const char *repo_path, const char *commit, const char *partial,
                          const struct gitsrc_submodules *sub, struct git_msg *m) {
         _cleanup_(git_repository_freep) git_repository *repo = NULL;
@@ -401,17 +434,34 @@ static int checkout_submodules(const char *root, const struct gitlinks *links,
                         r = -XB_E_FETCH_SCHEME;
                         break;
                 }
-                /* The gitlink is the pin: the commit is its own ref. */
-                r = gitsrc_mirror(sub->cache, url, l->oid, l->oid, &sub->fetch, &mirror, &fetched,
-                                  m);
-                if (r < 0)
+                /* The gitlink is the pin: the commit is its own object name, so a repository that
+                 * has it has exactly this content, wherever it comes from. */
+                _cleanup_free_ char *local = sub->local_root ? path_join(sub->local_root, l->path) : NULL;
+                const char *mapped = mirror_for(sub->mirrors, url);
+                if (local && repository_has_commit(local, l->oid))
+                        mirror = TAKE_PTR(local);
+                else if (mapped && repository_has_commit(mapped, l->oid)) {
+                        if (!(mirror = strdup(mapped))) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                } else if (sub->offline) {
+                        (void) snprintf(m->text, sizeof m->text,
+                                        "submodule '%s' needs commit %s of %s, which neither the checkout nor a "
+                                        "--git-mirror has (check it out: git submodule update --init --recursive)",
+                                        l->path, l->oid, url);
+                        r = -XB_E_GIT;
+                        break;
+                } else if ((r = gitsrc_mirror(sub->cache, url, l->oid, l->oid, &sub->fetch, &mirror, &fetched, m)) < 0)
                         break;
                 if (!(dir = path_join(root, l->path))) {
                         r = -ENOMEM;
                         break;
                 }
-                struct gitsrc_submodules nested = {.cache = sub->cache, .url = url,
-                                                   .fetch = sub->fetch};
+                _cleanup_free_ char *nested_local = sub->local_root ? path_join(sub->local_root, l->path) : NULL;
+                struct gitsrc_submodules nested = {.cache = sub->cache, .url = url, .fetch = sub->fetch,
+                                                   .local_root = nested_local, .mirrors = sub->mirrors,
+                                                   .offline = sub->offline};
                 r = checkout_into(mirror, l->oid, dir, &nested, m);
         }
         git_config_free(cfg);

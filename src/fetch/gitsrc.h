@@ -42,6 +42,13 @@ struct gitsrc_submodules {
         const struct cache *cache;
         const char *url; /* the superproject's URL, for relative submodule URLs */
         struct gitsrc_fetch_opts fetch; /* progress of the submodules' mirror fetches */
+        /* Offline first: the superproject's work tree whose submodules are checked out
+         * (--source CHECKOUT; NULL: none), and "URL=PATH" mirrors (--git-mirror). A submodule
+         * comes from the first of these that has its pinned commit, else from the cache's
+         * mirror of its URL. */
+        const char *local_root;
+        char *const *mirrors;
+        bool offline; /* never fetch: a submodule found nowhere local is an error naming it */
 };
 int gitsrc_checkout(const char *repo_path, const char *commit, const char *dest,
                     const struct gitsrc_submodules *sub, struct git_msg *m);

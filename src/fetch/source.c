@@ -88,8 +88,13 @@ static int materialize(const struct recipe *rc, const struct cache *c, const str
                         r = git_result(gitsrc_verify_pin(o->override, s->ref, s->commit, false, &m), &m, res, err);
                         if (r < 0 || !dest)
                                 return r;
-                        struct gitsrc_submodules sub = {.cache = s->submodules ? c : NULL, .url = s->url,
-                                                        .fetch = fo};
+                        /* Offline: the checkout's own submodules, or --git-mirror; never a fetch. */
+                        _cleanup_free_ char *dotgit = path_join(o->override, ".git");
+                        if (!dotgit)
+                                return -ENOMEM;
+                        struct gitsrc_submodules sub = {.cache = s->submodules ? c : NULL, .url = s->url, .fetch = fo,
+                                                        .local_root = path_exists(dotgit) ? o->override : NULL,
+                                                        .mirrors = o->git_mirrors, .offline = true};
                         return git_result(gitsrc_checkout(o->override, s->commit, dest, &sub, &m), &m, res, err);
                 }
                 if (!path_is_dir(o->override))
@@ -108,8 +113,8 @@ static int materialize(const struct recipe *rc, const struct cache *c, const str
                 res->network = fetched;
                 if (r < 0 || !dest)
                         return r;
-                struct gitsrc_submodules sub = {.cache = s->submodules ? c : NULL, .url = s->url,
-                                                .fetch = fo};
+                struct gitsrc_submodules sub = {.cache = s->submodules ? c : NULL, .url = s->url, .fetch = fo,
+                                                .mirrors = o->git_mirrors};
                 return git_result(gitsrc_checkout(res->repo, s->commit, dest, &sub, &m), &m, res, err);
         }
         case SOURCE_TARBALL: {

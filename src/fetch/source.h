@@ -16,6 +16,7 @@ struct source_opts {
         const char *override;  /* --source PATH: a git repository (bare or not) or a directory */
         bool allow_unpinned;   /* never for a recipe: tarball sources always carry sha256 */
         const char *patches_dir; /* recipes/patches/NAME */
+        char *const *git_mirrors; /* --git-mirror "URL=PATH": local repositories for submodules */
         struct http_opts http;
         /* Optional: progress of what is transferred, for git fetches (what = "objects", the
          * submodules' too) and downloads (what = "bytes", unless http.progress is set); done of

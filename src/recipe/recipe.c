@@ -51,6 +51,7 @@ struct recipe *recipe_free(struct recipe *r) {
         free(r->rootfs);
         free(r->kconfig);
         strv_free(r->build_deps);
+        strv_free(r->host_deps);
         strv_free(r->env);
         strv_free(r->steps);
         strv_free(r->patches);
@@ -413,7 +414,7 @@ static int parse_overrides(const struct ynode *n, const char *what, char ***env,
 /* The artifact list under key (artifacts, per_arch.armhf.artifacts). */
 static int parse_artifact_list(const struct ynode *n, const char *key, struct recipe_artifact **ret_arts, size_t *ret_n,
                                struct xb_diag *d) {
-        static const char *const keys[] = {"path", "install_as", "expect", NULL};
+        static const char *const keys[] = {"path", "install_as", "tree", "expect", NULL};
         char what[96], sub[128];
         int r;
 
@@ -464,8 +465,16 @@ static int parse_artifact_list(const struct ynode *n, const char *key, struct re
                 for (size_t j = 0; j < i; j++)
                         if (streq((*ret_arts)[j].install_as, art->install_as))
                                 return yd_error(d, a, "'%s' installs as '%s' like %s[%zu]", what, art->install_as, key, j);
+                if ((v = ynode_get(a, "tree"))) {
+                        (void) snprintf(sub, sizeof sub, "%s.tree", what);
+                        if ((r = yd_bool(v, sub, &art->tree, d)) < 0)
+                                return r;
+                }
                 if ((v = ynode_get(a, "expect"))) {
                         (void) snprintf(sub, sizeof sub, "%s.expect", what);
+                        if (art->tree)
+                                return yd_error(d, v, "'%s': a tree's files are checked for the arch, not against "
+                                                "expectations; declare its programs as artifacts of their own", sub);
                         r = parse_expect(v, sub, &art->expect, d);
                         if (r < 0)
                                 return r;
@@ -592,7 +601,7 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
                                            "toolchain", "rootfs",  "kconfig",   "build_deps",
                                            "env",   "steps",      "patches",   "artifacts",
                                            "strategies", "prefer", "timeout",   "network", "memory", "test", "version",
-                                           "per_arch", NULL};
+                                           "per_arch", "host_deps", NULL};
         const struct ynode *v;
         int r;
 
@@ -638,6 +647,11 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
                 if ((r = schema_packages(v, "build_deps", &rc->build_deps, d)) < 0)
                         return r;
         } else if (!(rc->build_deps = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        if ((v = ynode_get(root, "host_deps"))) {
+                if ((r = schema_packages(v, "host_deps", &rc->host_deps, d)) < 0)
+                        return r;
+        } else if (!(rc->host_deps = calloc(1, sizeof(char *))))
                 return -ENOMEM;
         if ((v = ynode_get(root, "env"))) {
                 if ((r = schema_env(v, "env", &rc->env, d)) < 0)

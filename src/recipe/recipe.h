@@ -53,6 +53,8 @@ struct recipe_expect {
 struct recipe_artifact {
         char *path;       /* relative to the source tree, may use ${var} */
         char *install_as; /* file name under out/RECIPE/ARCH/ */
+        bool tree;        /* path is a directory (an install tree): copied whole, each ELF in it
+                           * checked for the arch, nothing run */
         struct recipe_expect expect;
 };
 
@@ -98,6 +100,7 @@ struct recipe {
         char *kconfig; /* requirement profile, NULL: none */
         struct ypos kconfig_pos;
         char **build_deps;
+        char **host_deps; /* cross: Debian packages of tools the steps run on the build host */
         char **env;
         char **steps;
         char **patches;

@@ -21,11 +21,64 @@ static char *tool_version(char *const *argv) {
         return v;
 }
 
+/* " a b c" for messages. */
+static char *join_list(char *const *l) {
+        char *list = NULL;
+        size_t n;
+        FILE *f = open_memstream(&list, &n);
+        if (!f)
+                return NULL;
+        STRV_FOREACH(pk, l)
+                fprintf(f, " %s", *pk);
+        if (fclose(f) != 0)
+                return NULL;
+        return list;
+}
+
+/* apt-get install of pkgs, with one apt-get update when it fails (a fresh machine has no
+ * package lists yet). what names them in messages. */
+static int apt_install(char *const *pkgs, const char *what, bool may_install, const char *log_path, struct xb_detail *err) {
+        _cleanup_free_ char *apt = spawn_find_program("apt-get", NULL), *list = join_list(pkgs);
+        _cleanup_strv_free_ char **argv = NULL, **env = NULL;
+        struct spawn_result res = {0};
+        int r;
+
+        if (!list)
+                return -ENOMEM;
+        if (geteuid() != 0 || !apt || !may_install)
+                return xb_detail_set(err, -XB_E_NOT_AVAILABLE, "%s is missing; install it: apt-get install%s", what, list);
+        log_info("Installing %s:%s", what, list);
+        if (strv_extend_many(&argv, "apt-get", "-q", "install", "-y", "--no-install-recommends") < 0 ||
+            strv_extend_strv(&argv, (char **) pkgs) < 0 || !(env = calloc(1, sizeof(char *))) ||
+            strv_env_set(&env, "PATH", getenv("PATH") ?: "/usr/sbin:/usr/bin:/sbin:/bin") < 0 ||
+            strv_env_set(&env, "DEBIAN_FRONTEND", "noninteractive") < 0)
+                return -ENOMEM;
+        struct spawn_req req = {.argv = argv, .envp = env, .stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE,
+                                .log_path = log_path, .timeout_ms = 1800000};
+        r = spawn_run(&req, &res);
+        bool ok = r >= 0 && res.exit_code == 0;
+        spawn_result_clear(&res);
+        if (!ok) {
+                char *upd[] = {(char *) "apt-get", (char *) "-q", (char *) "update", NULL};
+                struct spawn_req ureq = {.argv = upd, .envp = env, .stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE,
+                                         .log_path = log_path, .timeout_ms = 600000};
+                r = spawn_run(&ureq, &res);
+                spawn_result_clear(&res);
+                r = spawn_run(&req, &res);
+                ok = r >= 0 && res.exit_code == 0;
+                spawn_result_clear(&res);
+        }
+        if (!ok)
+                return xb_detail_set(err, -XB_E_NOT_AVAILABLE, "Failed to install %s (log: %s); try: apt-get install%s", what,
+                                     strempty(log_path), list);
+        return 0;
+}
+
 /* Makes sure the toolchain's programs exist, installing its Debian packages when root. */
 int cross_toolchain_ensure(const struct toolchain *tc, enum xb_arch arch, bool may_install, const char *log_path,
                            char **ret_version, struct xb_detail *err) {
         const struct arch_info *ai = arch_info(arch);
-        _cleanup_free_ char *gcc = NULL, *gcc_path = NULL, *go_path = NULL;
+        _cleanup_free_ char *gcc = NULL, *gcc_path = NULL, *go_path = NULL, *what = NULL;
         _cleanup_strv_free_ char **pkgs = NULL;
         int r;
 
@@ -35,49 +88,11 @@ int cross_toolchain_ensure(const struct toolchain *tc, enum xb_arch arch, bool m
         if (tc->kind == TOOLCHAIN_GO)
                 go_path = spawn_find_program("go", NULL);
         if (!gcc_path || (tc->kind == TOOLCHAIN_GO && !go_path)) {
-                if (strv_extend_strv(&pkgs, tc->host_packages) < 0 || strv_extend_strv(&pkgs, tc->arches[arch].packages) < 0)
+                if (strv_extend_strv(&pkgs, tc->host_packages) < 0 || strv_extend_strv(&pkgs, tc->arches[arch].packages) < 0 ||
+                    asprintf(&what, "toolchain '%s' for %s", tc->name, ai->name) < 0)
                         return -ENOMEM;
-                _cleanup_free_ char *apt = spawn_find_program("apt-get", NULL), *list = NULL;
-                FILE *f;
-                size_t n;
-                if ((f = open_memstream(&list, &n))) {
-                        STRV_FOREACH(pk, pkgs)
-                                fprintf(f, " %s", *pk);
-                        (void) fclose(f);
-                }
-                if (geteuid() != 0 || !apt || !may_install)
-                        return xb_detail_set(err, -XB_E_NOT_AVAILABLE,
-                                             "Toolchain '%s' for %s is missing; install it: apt-get install%s", tc->name,
-                                             ai->name, strempty(list));
-                log_info("Installing toolchain '%s' for %s:%s", tc->name, ai->name, strempty(list));
-                _cleanup_strv_free_ char **argv = NULL, **env = NULL;
-                if (strv_extend(&argv, "apt-get") < 0 || strv_extend(&argv, "-q") < 0 || strv_extend(&argv, "install") < 0 ||
-                    strv_extend(&argv, "-y") < 0 || strv_extend(&argv, "--no-install-recommends") < 0 ||
-                    strv_extend_strv(&argv, pkgs) < 0 || !(env = calloc(1, sizeof(char *))) ||
-                    strv_env_set(&env, "PATH", getenv("PATH") ?: "/usr/sbin:/usr/bin:/sbin:/bin") < 0 ||
-                    strv_env_set(&env, "DEBIAN_FRONTEND", "noninteractive") < 0)
-                        return -ENOMEM;
-                struct spawn_req req = {.argv = argv, .envp = env, .stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE,
-                                        .log_path = log_path, .timeout_ms = 1800000};
-                struct spawn_result res = {0};
-                r = spawn_run(&req, &res);
-                bool ok = r >= 0 && res.exit_code == 0;
-                spawn_result_clear(&res);
-                if (!ok) {
-                        /* A fresh machine has no package lists yet. */
-                        char *upd[] = {(char *) "apt-get", (char *) "-q", (char *) "update", NULL};
-                        struct spawn_req ureq = {.argv = upd, .envp = env, .stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE,
-                                                 .log_path = log_path, .timeout_ms = 600000};
-                        r = spawn_run(&ureq, &res);
-                        spawn_result_clear(&res);
-                        r = spawn_run(&req, &res);
-                        ok = r >= 0 && res.exit_code == 0;
-                        spawn_result_clear(&res);
-                }
-                if (!ok)
-                        return xb_detail_set(err, -XB_E_NOT_AVAILABLE,
-                                             "Failed to install toolchain '%s' (log: %s); try: apt-get install%s", tc->name,
-                                             strempty(log_path), strempty(list));
+                if ((r = apt_install(pkgs, what, may_install, log_path, err)) < 0)
+                        return r;
         }
         char *gv[] = {gcc, (char *) "--version", NULL}, *gov[] = {(char *) "go", (char *) "version", NULL};
         *ret_version = tool_version(tc->kind == TOOLCHAIN_GO ? gov : gv);
@@ -112,3 +127,23 @@ char **cross_host_env(char *const *step_env, const char *sysroot, const char *tr
         return env;
 }
 
+
+/* Installed, as dpkg sees it ("install ok installed"). */
+static bool package_installed(const char *pkg) {
+        char *argv[] = {(char *) "dpkg-query", (char *) "-W", (char *) "-f", (char *) "${Status}", (char *) pkg, NULL};
+        struct spawn_req req = {.argv = argv, .stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE, .timeout_ms = 30000};
+        struct spawn_result res = {0};
+        bool ok = spawn_run(&req, &res) >= 0 && res.exit_code == 0 && res.tail && strstr(res.tail, "install ok installed");
+        spawn_result_clear(&res);
+        return ok;
+}
+
+int cross_host_deps_ensure(char *const *pkgs, bool may_install, const char *log_path, struct xb_detail *err) {
+        _cleanup_strv_free_ char **missing = NULL;
+        STRV_FOREACH(pk, pkgs)
+                if (!package_installed(*pk) && strv_extend(&missing, *pk) < 0)
+                        return -ENOMEM;
+        if (!missing)
+                return 0;
+        return apt_install(missing, "the recipe's host_deps", may_install, log_path, err);
+}

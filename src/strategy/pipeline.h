@@ -48,6 +48,7 @@ struct build_opts {
         const struct vm_opts *vm;
         const struct remote_opts *remote;
         bool test;                   /* --test: the recipe's functional test after the build */
+        char *const *git_mirrors;    /* --git-mirror URL=PATH */
 };
 
 /* report.json's status: how the build ended. */

@@ -124,6 +124,7 @@ json_object *recipe_to_json(const struct recipe *rc) {
         json_object_object_add(o, "rootfs", json_object_new_string(rc->rootfs));
         json_object_object_add(o, "kconfig", str_or_null(rc->kconfig));
         json_object_object_add(o, "build_deps", strv_json(rc->build_deps));
+        json_object_object_add(o, "host_deps", strv_json(rc->host_deps));
         json_object_object_add(o, "env", env_json(rc->env));
         json_object_object_add(o, "steps", strv_json(rc->steps));
         json_object_object_add(o, "patches", strv_json(rc->patches));

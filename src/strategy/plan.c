@@ -49,6 +49,9 @@ void plan_free(struct plan *p) {
         for (size_t i = 0; i < p->n_artifacts; i++) {
                 free(p->artifacts[i].path);
                 free(p->artifacts[i].dest);
+                for (char ***run = p->artifacts[i].runs; run && *run; run++)
+                        strv_free(*run);
+                free(p->artifacts[i].runs);
         }
         free(p->artifacts);
         free(p);
@@ -363,6 +366,15 @@ int plan_make(const struct recipe *rc, const struct toolchain *tc, enum xb_arch 
                 r = expand_string(arts[i].path, vars, ELEMENTSOF(vars), &a->path);
                 if (r >= 0 && !(a->dest = path_join(p->out_dir, arts[i].install_as)))
                         r = -ENOMEM;
+                size_t nr = arts[i].expect.n_runs;
+                if (r >= 0 && !(a->runs = calloc(nr + 1, sizeof *a->runs)))
+                        r = -ENOMEM;
+                for (size_t k = 0; r >= 0 && k < nr; k++) {
+                        if (!(a->runs[k] = calloc(strv_length(arts[i].expect.runs[k]) + 1, sizeof(char *))))
+                                r = -ENOMEM;
+                        for (size_t j = 0; r >= 0 && arts[i].expect.runs[k][j]; j++)
+                                r = expand_string(arts[i].expect.runs[k][j], vars, ELEMENTSOF(vars), &a->runs[k][j]);
+                }
         }
         for (size_t i = 0; i < ELEMENTSOF(buf); i++)
                 free(buf[i]);

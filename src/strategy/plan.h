@@ -38,6 +38,7 @@ struct strategy_probe {
 struct plan_artifact {
         char *path; /* in the source tree, expanded */
         char *dest; /* OUT/NAME/ARCH/install_as */
+        char ***runs; /* def's smoke-run arguments with ${var} expanded (def->expect.n_runs) */
         const struct recipe_artifact *def;
 };
 

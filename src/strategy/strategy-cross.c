@@ -63,6 +63,8 @@ static int cross_prepare(struct build_job *job) {
         if ((r = cross_toolchain_ensure(job->toolchain, p->arch, !job->opts->no_install, log_path, &job->toolchain_version,
                                         &e)) < 0)
                 return build_fail_error(job, r, &e);
+        if ((r = cross_host_deps_ensure(job->recipe->host_deps, !job->opts->no_install, log_path, &e)) < 0)
+                return build_fail_error(job, r, &e);
         if (asprintf(&c->prefix_dir, "/usr/%s", job->ai->triplet) < 0)
                 return -ENOMEM;
         c->sysroot = p->build_deps && p->build_deps[0];

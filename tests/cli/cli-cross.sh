@@ -154,4 +154,49 @@ check "smoke runs: each output matches its regex, an env of its own reaches the 
 sed -i "s/output: '^hello from arm\\\$'/output: '^qemu-arm version'/" "$TMP/greet.yaml"
 xb build "$TMP/greet.yaml" --strategy cross --out-dir "$OUTD"
 check "a run that exits 0 but prints something else fails verification, naming the regex" eval 'rc_is 3 && out_has "its output does not match /^qemu-arm version/" && out_has "hello from arm"'
+# host_deps: tools the steps run on this host, checked with dpkg and installed like toolchains.
+sed -e 's/^name: greet/name: hostdeps/' -e 's/^toolchain: gcc/toolchain: gcc\nhost_deps: [make, sl]/' "$TMP/greet.yaml" | sed "s/output: '^qemu-arm version'/output: '^hello from arm'/" >"$TMP/hostdeps.yaml"
+if ! dpkg-query -W -f '${Status}' sl 2>/dev/null | grep -q "install ok installed"; then
+        xb build "$TMP/hostdeps.yaml" --strategy cross --out-dir "$OUTD" --no-install
+        check "a missing host_deps package with --no-install: exit 4 naming what to install" eval 'rc_is 4 && err_has "the recipe'"'"'s host_deps is missing; install it: apt-get install sl" && ! err_has "install it: apt-get install make"'
+else
+        ok "host_deps refusal # SKIP sl is installed here"
+fi
+sed -i 's/host_deps: \[make, sl\]/host_deps: [make]/' "$TMP/hostdeps.yaml"
+xb build "$TMP/hostdeps.yaml" --strategy cross --out-dir "$OUTD" --no-install
+check "host_deps already installed: the build goes on" eval 'rc_is 0 && out_has "hostdeps/armhf/greet: verified"'
+# An install tree: make install DESTDIR=..., collected whole (links as links), each ELF in it
+# checked for the arch and recorded.
+mkdir -p "$TMP/tree"
+printf 'int twice(int x) { return 2 * x; }\n' >"$TMP/tree/t.c"
+printf 'int twice(int);\nint main(void) { return twice(21) == 42 ? 0 : 1; }\n' >"$TMP/tree/m.c"
+cat >"$TMP/tree/Makefile" <<'MK'
+all:
+	$(CC) -shared -fPIC -Wl,-soname,libtwice.so.1 -o libtwice.so.1.0 t.c
+	ln -sf libtwice.so.1.0 libtwice.so.1
+	$(CC) -o twice m.c libtwice.so.1
+install:
+	mkdir -p $(DESTDIR)/usr/lib $(DESTDIR)/usr/bin $(DESTDIR)/etc/twice
+	cp -P libtwice.so.1.0 libtwice.so.1 $(DESTDIR)/usr/lib/
+	cp twice $(DESTDIR)/usr/bin/
+	echo "factor = 2" >$(DESTDIR)/etc/twice/twice.conf
+	$(EXTRA)
+MK
+cat >"$TMP/tree.yaml" <<Y
+name: tree
+summary: s
+arches: [armhf]
+source: {local: "$TMP/tree"}
+toolchain: gcc
+steps: ['make CC="\$CC"', 'make install DESTDIR="\$PWD/destdir" EXTRA="\$EXTRA"']
+artifacts:
+  - {path: destdir, tree: true, install_as: root}
+Y
+xb build "$TMP/tree.yaml" --strategy cross --out-dir "$OUTD" --json
+T=$OUTD/tree/armhf/root
+check "a tree artifact: copied whole, the soname link kept as a link, the config too" eval 'rc_is 0 && [ "$(readlink "$T/usr/lib/libtwice.so.1")" = libtwice.so.1.0 ] && [ -f "$T/etc/twice/twice.conf" ] && [ -x "$T/usr/bin/twice" ]'
+check "each ELF in it checked for the arch and recorded: the library as one, the program" eval '[ "$(echo "$OUT" | jq -r "[.artifacts[] | select(.path | endswith(\"libtwice.so.1.0\")) | .elf.kind][0]")" = "shared library" ] && [ "$(echo "$OUT" | jq -r "[.artifacts[] | select(.path | endswith(\"usr/bin/twice\"))] | length")" = 1 ] && [ "$(echo "$OUT" | jq -r .verified)" = true ]'
+sed -i "s|^  - {path: destdir, tree: true, install_as: root}|  - {path: destdir, tree: true, install_as: root}\nenv: {EXTRA: 'cp /bin/true \$\$(DESTDIR)/usr/bin/'}|" "$TMP/tree.yaml"
+xb build "$TMP/tree.yaml" --strategy cross --out-dir "$OUTD"
+check "an x86 program slipped into the tree fails verification, named" eval 'rc_is 3 && out_has "root/usr/bin/true: VERIFICATION FAILED" && out_has "machine: got x86-64"'
 done_testing

@@ -131,4 +131,18 @@ echo "  submodules: true" >"$TMP/sm-line"
 sed -i "/^  commit:/r $TMP/sm-line" "$TMP/recipes/demo.yaml"
 run --cache-dir "$TMP/cache5" fetch "$TMP/recipes/demo.yaml" --checkout "$TMP/co9"
 check "submodules: true fills them from their own mirrors, at the pinned commit" eval 'rc_is 0 && [ "$(cat "$TMP/co9/sub/s")" = s ] && [ "$(ls "$TMP/cache5/git" | wc -l)" = 2 ]'
+# Offline submodules: with --source, from the checkout's own submodules or --git-mirror, never
+# fetched; each pin still holds (a commit is its own content hash).
+G -c protocol.file.allow=always clone -q --recurse-submodules "$UP" "$TMP/checkout"
+G clone -q --bare "$UP" "$TMP/bare-sm.git"
+mv "$SUB" "$SUB.moved"
+run --cache-dir "$TMP/cache6" fetch "$TMP/recipes/demo.yaml" --source "$TMP/checkout" --checkout "$TMP/co10"
+check "--source CHECKOUT: its submodules fill the tree, nothing is fetched" eval 'rc_is 0 && [ "$(cat "$TMP/co10/sub/s")" = s ] && [ -z "$(ls "$TMP/cache6/git" 2>/dev/null)" ]'
+run --cache-dir "$TMP/cache6" fetch "$TMP/recipes/demo.yaml" --source "$TMP/bare-sm.git" --checkout "$TMP/co11"
+check "--source without the submodule: an error naming the path, the commit and the URL" eval '[ $RC -ne 0 ] && err_has "submodule '"'"'sub'"'"' needs commit" && err_has "$SUB" && [ ! -e "$TMP/co11" ]'
+run --cache-dir "$TMP/cache6" fetch "$TMP/recipes/demo.yaml" --source "$TMP/bare-sm.git" --git-mirror "$SUB=$SUB.moved" --checkout "$TMP/co12"
+check "--git-mirror URL=PATH supplies it" eval 'rc_is 0 && [ "$(cat "$TMP/co12/sub/s")" = s ]'
+run fetch "$TMP/recipes/demo.yaml" --git-mirror "$SUB=$TMP/nowhere"
+check "--git-mirror to something that is not a repository: usage error" eval 'rc_is 2 && err_has "is not a git repository"'
+mv "$SUB.moved" "$SUB"
 done_testing

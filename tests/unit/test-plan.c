@@ -104,7 +104,8 @@ int main(void) {
                 static const char git_yaml[] =
                         "name: vdemo\nsummary: s\narches: [armhf]\n"
                         "source: {git: 'https://example.invalid/r.git', ref: v1.1.15, commit: 0123456789abcdef0123456789abcdef01234567}\n"
-                        "env: {STAMP: '${version}-${commit}', REF: '${ref}'}\nsteps: [make]\nartifacts: [{path: 'b/x-${version}'}]\n";
+                        "env: {STAMP: '${version}-${commit}', REF: '${ref}'}\nsteps: [make]\n"
+                        "artifacts: [{path: 'b/x-${version}', expect: {runs: [[--arch, '${arch}'], []]}}]\n";
                 static const char own_yaml[] = "name: odemo\nsummary: s\nversion: 6.0.5+ds\narches: [armhf]\n"
                                                "source: {local: .}\nsteps: [make]\nartifacts: [{path: x}]\n";
                 struct recipe *gr = NULL, *orc = NULL;
@@ -115,8 +116,10 @@ int main(void) {
                                streq(strv_env_get(gp->env, "REF"), "v1.1.15") &&
                                streq(strv_env_get(gp->env, "XB_VERSION"), "1.1.15") &&
                                streq(strv_env_get(gp->env, "XB_COMMIT"), "0123456789abcdef0123456789abcdef01234567") &&
-                               streq(gp->artifacts[0].path, "b/x-1.1.15"),
-                       "${version} (the ref without its v), ${commit}, ${ref}; XB_VERSION and XB_COMMIT for steps");
+                               streq(gp->artifacts[0].path, "b/x-1.1.15") && streq(gp->artifacts[0].runs[0][1], "armhf") &&
+                               gp->artifacts[0].runs[1] && !gp->artifacts[0].runs[1][0] && !gp->artifacts[0].runs[2],
+                       "${version} (the ref without its v), ${commit}, ${ref}; XB_VERSION and XB_COMMIT for steps; smoke-run "
+                       "arguments expanded");
                 tap_ok(recipe_parse(own_yaml, strlen(own_yaml), "/r/odemo.yaml", &orc, &d) == 0 &&
                                streq(recipe_version(orc), "6.0.5+ds") && orc->source.kind == SOURCE_LOCAL,
                        "a recipe's own version: wins, even without git");

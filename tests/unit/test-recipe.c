@@ -182,6 +182,8 @@ static const struct bad_case bad_cases[] = {
          "did you mean 'steps'?"},
         {"per_arch artifacts installed alike", GOOD_HEAD "per_arch:\n  armhf:\n    artifacts: [{path: a/x}, {path: b/x}]\n",
          XB_E_RECIPE_VALUE, 14, 30, "like per_arch.armhf.artifacts[0]"},
+        {"a tree with expectations", GOOD_HEAD "    tree: true\n    expect: {static: true}\n", XB_E_RECIPE_VALUE, 13, 13,
+         "a tree's files are checked for the arch"},
         {"version with a slash", GOOD_HEAD "version: ../1\n", XB_E_RECIPE_VALUE, 12, 10, "plain version string"},
         {"test timeout zero", GOOD_HEAD "test:\n  run: x\n  expect: y\n  timeout: 0\n", XB_E_RECIPE_VALUE, 15, 12,
          "from 1 to 86400"},
