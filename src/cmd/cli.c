@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "core/path.h"
 #include "fetch/gitsrc.h"
 #include "core/errors.h"
 #include "core/log.h"
@@ -213,5 +214,14 @@ int cli_check_git_mirror(const char *verb, const char *arg) {
                 return cli_usage_error(verb, "--git-mirror takes URL=PATH, not '%s'", arg), -1;
         if (!gitsrc_is_repository(eq + 1))
                 return cli_usage_error(verb, "--git-mirror %s: '%s' is not a git repository", arg, eq + 1), -1;
+        return 0;
+}
+
+int cli_check_extra_source(const char *verb, const char *arg) {
+        const char *eq = strchr(arg, '=');
+        if (arg[0] == '-' || !eq || eq == arg || !eq[1] || eq[1] == '-')
+                return cli_usage_error(verb, "--extra-source takes DEST=PATH, not '%s'", arg), -1;
+        if (!path_is_dir(eq + 1))
+                return cli_usage_error(verb, "--extra-source %s: '%s' is not a directory", arg, eq + 1), -1;
         return 0;
 }

@@ -15,8 +15,8 @@
 
 static const char *arg_arch = NULL;
 static const char *arg_source = NULL;
-static char *arg_mirrors[17];
-static size_t arg_n_mirrors;
+static char *arg_mirrors[17], *arg_extras[17];
+static size_t arg_n_mirrors, arg_n_extras;
 static const char *arg_checkout = NULL;
 static const char *arg_sha256 = NULL;
 static bool arg_insecure = false;
@@ -38,6 +38,8 @@ static const char usage[] =
         "      --git-mirror=URL=PATH A local repository for the git URL a submodule names\n"
         "                            (repeatable); with --source, submodules come only from the\n"
         "                            checkout's own or these, never from the network\n"
+        "      --extra-source=DEST=PATH  A local copy (repository or directory) of the recipe's\n"
+        "                            sources: entry laid out at DEST (its pin still verified)\n"
         "      --sha256=HEX          The digest a URL must have\n"
         "      --insecure-unpinned   Accept a URL without --sha256 and print its digest\n" FETCH_HELP
                 CLI_COMMON_HELP;
@@ -64,6 +66,13 @@ static int handle(int c, const char *arg) {
                 if (cli_check_git_mirror("fetch", arg) < 0)
                         return -1;
                 arg_mirrors[arg_n_mirrors++] = (char *) arg;
+                return 0;
+        case 0x305:
+                if (arg_n_extras == ELEMENTSOF(arg_extras) - 1)
+                        return cli_usage_error("fetch", "at most 16 --extra-source"), -1;
+                if (cli_check_extra_source("fetch", arg) < 0)
+                        return -1;
+                arg_extras[arg_n_extras++] = (char *) arg;
                 return 0;
         case 0x302:
                 if (!yd_is_hex(arg, SHA256_HEX_LEN))
@@ -128,7 +137,8 @@ static int fetch_recipe(const struct catalog *cat, const char *arg) {
         _cleanup_(recipe_freep) struct recipe *rc = NULL;
         _cleanup_(cache_freep) struct cache *c = NULL;
         _cleanup_free_ char *patches = NULL, *pdir = NULL;
-        struct source_opts so = {.override = arg_source, .http = arg_http, .git_mirrors = arg_mirrors};
+        struct source_opts so = {.override = arg_source, .http = arg_http, .git_mirrors = arg_mirrors,
+                                 .extra_overrides = arg_extras};
         _cleanup_(xb_detail_clear) struct xb_detail e = {0};
         struct source_result res = {0};
         int r;
@@ -230,6 +240,7 @@ int cmd_fetch(int argc, char **argv) {
                 {"arch", required_argument, NULL, 'a'}, {"source", required_argument, NULL, 0x300},
                 {"checkout", required_argument, NULL, 0x301}, {"sha256", required_argument, NULL, 0x302},
                 {"insecure-unpinned", no_argument, NULL, 0x303}, {"git-mirror", required_argument, NULL, 0x304},
+                {"extra-source", required_argument, NULL, 0x305},
                 FETCH_LONG_OPTIONS, {0}};
         _cleanup_(catalog_freep) struct catalog *cat = NULL;
         _cleanup_free_ char *path = NULL;

@@ -66,6 +66,8 @@ int cli_common_option(int c, const char *arg);
 int cli_usage_error(const char *verb, const char *fmt, ...) _printf_(2, 3);
 /* --git-mirror URL=PATH: PATH a git repository; a usage error (reported, -1) otherwise. */
 int cli_check_git_mirror(const char *verb, const char *arg);
+/* --extra-source DEST=PATH: PATH exists; a usage error (reported, -1) otherwise. */
+int cli_check_extra_source(const char *verb, const char *arg);
 
 const char *cli_data_dir(void);
 const char *cli_cache_dir(void);

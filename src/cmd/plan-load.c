@@ -114,6 +114,13 @@ static int plan_args_option(struct plan_args *a, int c, const char *arg) {
                         return -1;
                 a->git_mirrors[a->n_git_mirrors++] = (char *) arg;
                 return 1;
+        case 0x220:
+                if (a->n_extra_sources == ELEMENTSOF(a->extra_sources) - 1)
+                        return cli_usage_error(NULL, "at most 16 --extra-source"), -1;
+                if (cli_check_extra_source(NULL, arg) < 0)
+                        return -1;
+                a->extra_sources[a->n_extra_sources++] = (char *) arg;
+                return 1;
         case 0x21e:
                 if (arg[0] == '-')
                         return cli_usage_error(NULL, "--artifacts must not start with '-'"), -1;

@@ -21,6 +21,8 @@ struct plan_args {
         const char *artifacts; /* test: --artifacts */
         char *git_mirrors[17];  /* --git-mirror URL=PATH, NULL-terminated */
         size_t n_git_mirrors;
+        char *extra_sources[17]; /* --extra-source DEST=PATH */
+        size_t n_extra_sources;
         struct vm_opts vm; /* qemu-system: --cpus, --memory, --boot-timeout, --kernel, --initrd */
         struct remote_opts remote; /* remote: --host, --hosts, --ssh-config, ... */
 };
@@ -38,7 +40,8 @@ struct plan_args {
                 {"accept-new-host-key", no_argument, NULL, 0x21a},                                      \
                 {"remote-install-deps", no_argument, NULL, 0x21b},                                      \
                 {"progress", required_argument, NULL, 0x21c}, {"test", no_argument, NULL, 0x21d},           \
-                {"artifacts", required_argument, NULL, 0x21e}, {"git-mirror", required_argument, NULL, 0x21f}
+                {"artifacts", required_argument, NULL, 0x21e}, {"git-mirror", required_argument, NULL, 0x21f},            \
+                {"extra-source", required_argument, NULL, 0x220}
 
 #define PLAN_HELP                                                                                  \
         "  -a, --arch=ARCH       armhf, armel or arm64 (default: the recipe's first)\n"            \
@@ -48,6 +51,7 @@ struct plan_args {
         "      --source=PATH     A local git repository or directory instead of the recipe's\n"   \
         "                        source (a git repository's pinned commit is still verified)\n"   \
         "      --git-mirror=URL=PATH  A local repository for a submodule's URL (repeatable)\n"    \
+        "      --extra-source=DEST=PATH  A local copy of the recipe's sources: entry at DEST\n"  \
         "      --keep            Keep the build session for inspection\n"                        \
         "      --no-install      Never install a missing cross toolchain (exit 4 naming it)\n"   \
         "      --json            Machine-readable output (build: report.json on stdout)\n"      \

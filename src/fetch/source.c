@@ -2,10 +2,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "archive/copy.h"
 #include "archive/extract.h"
 #include "core/errors.h"
+#include "core/macro.h"
+#include "core/strv.h"
 #include "core/path.h"
 #include "core/rm-rf.h"
 #include "core/spawn.h"
@@ -68,40 +71,40 @@ static void http_transfer(void *userdata, uint64_t done, uint64_t total) {
         o->transfer(o->transfer_userdata, "bytes", done, total);
 }
 
-static int materialize(const struct recipe *rc, const struct cache *c, const struct source_opts *o,
-                       const char *dest, struct source_result *res, struct xb_detail *err) {
-        const struct recipe_source *s = &rc->source;
+/* One source (the recipe's, or one of its sources:) into dest; override: its --source. */
+static int materialize(const struct recipe_source *s, const char *name, const char *override, const struct cache *c,
+                       const struct source_opts *o, const char *dest, struct source_result *res, struct xb_detail *err) {
         const struct gitsrc_fetch_opts fo = {.transfer = o->transfer,
                                              .transfer_userdata = o->transfer_userdata};
         struct git_msg m = {0};
         int r;
 
-        if (o->override) {
-                if (gitsrc_is_repository(o->override)) {
+        if (override) {
+                if (gitsrc_is_repository(override)) {
                         if (s->kind != SOURCE_GIT)
                                 return xb_detail_set(err, -EINVAL,
                                                      "--source %s is a git repository, but recipe '%s' has a %s source with no commit to check out; give a plain directory",
-                                                     o->override, rc->name, source_kind_to_string(s->kind));
+                                                     override, name, source_kind_to_string(s->kind));
                         res->origin = SOURCE_FROM_OVERRIDE_GIT;
-                        if (!(res->repo = strdup(o->override)))
+                        if (!(res->repo = strdup(override)))
                                 return -ENOMEM;
-                        r = git_result(gitsrc_verify_pin(o->override, s->ref, s->commit, false, &m), &m, res, err);
+                        r = git_result(gitsrc_verify_pin(override, s->ref, s->commit, false, &m), &m, res, err);
                         if (r < 0 || !dest)
                                 return r;
                         /* Offline: the checkout's own submodules, or --git-mirror; never a fetch. */
-                        _cleanup_free_ char *dotgit = path_join(o->override, ".git");
+                        _cleanup_free_ char *dotgit = path_join(override, ".git");
                         if (!dotgit)
                                 return -ENOMEM;
                         struct gitsrc_submodules sub = {.cache = s->submodules ? c : NULL, .url = s->url, .fetch = fo,
-                                                        .local_root = path_exists(dotgit) ? o->override : NULL,
+                                                        .local_root = path_exists(dotgit) ? override : NULL,
                                                         .mirrors = o->git_mirrors, .offline = true};
-                        return git_result(gitsrc_checkout(o->override, s->commit, dest, &sub, &m), &m, res, err);
+                        return git_result(gitsrc_checkout(override, s->commit, dest, &sub, &m), &m, res, err);
                 }
-                if (!path_is_dir(o->override))
+                if (!path_is_dir(override))
                         return xb_detail_set(err, -ENOTDIR, "--source %s is neither a git repository nor a directory",
-                                             o->override);
+                                             override);
                 res->origin = SOURCE_FROM_OVERRIDE_DIR;
-                return dest ? archive_copy_tree(o->override, dest, err) : 0;
+                return dest ? archive_copy_tree(override, dest, err) : 0;
         }
 
         switch (s->kind) {
@@ -156,6 +159,15 @@ static int materialize(const struct recipe *rc, const struct cache *c, const str
         }
 }
 
+/* PATH for "DEST=PATH" in overrides (--extra-source), or NULL. */
+static const char *extra_override(char *const *overrides, const char *dest) {
+        size_t n = strlen(dest);
+        for (char *const *e = overrides; e && *e; e++)
+                if (strneq(*e, dest, n) && (*e)[n] == '=')
+                        return *e + n + 1;
+        return NULL;
+}
+
 int source_prepare(const struct recipe *rc, const struct cache *c, const struct source_opts *o,
                    const char *dest, struct source_result *res, struct xb_detail *err) {
         int r;
@@ -163,11 +175,38 @@ int source_prepare(const struct recipe *rc, const struct cache *c, const struct 
         *res = (struct source_result){.epoch = -1};
         if (o->override && o->override[0] == '-')
                 return xb_detail_set(err, -EINVAL, "--source must not start with '-'");
-        r = materialize(rc, c, o, dest, res, err);
+        r = materialize(&rc->source, rc->name, o->override, c, o, dest, res, err);
         if (r < 0)
                 return r;
         if (res->repo && rc->source.kind == SOURCE_GIT)
                 (void) gitsrc_commit_time(res->repo, rc->source.commit, &res->epoch);
+        /* The other repositories inside the tree, before the patches (which may touch them). */
+        for (size_t i = 0; i < rc->n_extra_sources; i++) {
+                const struct recipe_extra_source *es = &rc->extra_sources[i];
+                _cleanup_free_ char *at = dest ? path_join(dest, es->dest) : NULL, *parent = NULL;
+                _cleanup_(source_result_clear) struct source_result xr = {.epoch = -1};
+                _cleanup_(xb_detail_clear) struct xb_detail xe = {0};
+                if (dest && (!at || !(parent = path_dirname(at))))
+                        return -ENOMEM;
+                /* An empty placeholder directory in the main tree (a gitlink) makes way. */
+                r = 0;
+                if (at && rmdir(at) < 0 && errno != ENOENT && errno != ENOTDIR)
+                        r = xb_detail_set(err, -errno, "sources[%zu]: %s already exists in the source tree and is not empty",
+                                          i, es->dest);
+                else if (at && path_exists(at))
+                        r = xb_detail_set(err, -EEXIST, "sources[%zu]: %s already exists in the source tree", i, es->dest);
+                else if (parent && (r = mkdir_p(parent, 0755)) < 0)
+                        r = xb_detail_set(err, r, "sources[%zu]: cannot create %s: %s", i, parent, xb_strerror(r));
+                else if ((r = materialize(&es->source, rc->name, extra_override(o->extra_overrides, es->dest), c, o, at,
+                                          &xr, &xe)) < 0)
+                        r = xb_detail_set(err, r, "sources[%zu] (%s): %s", i, es->dest, xb_detail_text(&xe, r));
+                if (r < 0) {
+                        if (dest)
+                                (void) rm_rf(dest);
+                        return r;
+                }
+                res->network = res->network || xr.network;
+        }
         if (!dest)
                 return 0;
         r = apply_patches(rc, o, dest, res, err);

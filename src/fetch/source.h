@@ -17,6 +17,7 @@ struct source_opts {
         bool allow_unpinned;   /* never for a recipe: tarball sources always carry sha256 */
         const char *patches_dir; /* recipes/patches/NAME */
         char *const *git_mirrors; /* --git-mirror "URL=PATH": local repositories for submodules */
+        char *const *extra_overrides; /* --extra-source "DEST=PATH": a local copy of sources[DEST] */
         struct http_opts http;
         /* Optional: progress of what is transferred, for git fetches (what = "objects", the
          * submodules' too) and downloads (what = "bytes", unless http.progress is set); done of

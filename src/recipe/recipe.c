@@ -23,6 +23,14 @@ const char *source_kind_to_string(enum source_kind k) {
         return k >= 0 && k < _SOURCE_KIND_MAX ? source_kind_names[k] : NULL;
 }
 
+static void source_clear(struct recipe_source *s) {
+        free(s->url);
+        free(s->ref);
+        free(s->commit);
+        free(s->sha256);
+        free(s->path);
+}
+
 static void expect_clear(struct recipe_expect *e) {
         for (size_t i = 0; i < e->n_runs; i++) {
                 strv_free(e->runs ? e->runs[i] : NULL);
@@ -42,11 +50,12 @@ struct recipe *recipe_free(struct recipe *r) {
         free(r->name);
         free(r->summary);
         free(r->version);
-        free(r->source.url);
-        free(r->source.ref);
-        free(r->source.commit);
-        free(r->source.sha256);
-        free(r->source.path);
+        source_clear(&r->source);
+        for (size_t i = 0; i < r->n_extra_sources; i++) {
+                free(r->extra_sources[i].dest);
+                source_clear(&r->extra_sources[i].source);
+        }
+        free(r->extra_sources);
         free(r->toolchain);
         free(r->rootfs);
         free(r->kconfig);
@@ -153,18 +162,20 @@ static bool url_has_scheme(const char *u, const char *const *schemes) {
         return false;
 }
 
-static int parse_source(const struct ynode *n, const char *dir, struct recipe_source *src,
+static int parse_source(const struct ynode *n, const char *dir, struct recipe_source *src, bool with_dest,
                         struct xb_diag *d) {
         static const char *const keys[] = {"git",        "tarball", "local",
                                            "ref",        "commit",  "submodules",
                                            "sha256",     "strip_components", NULL};
+        static const char *const keys_dest[] = {"git",    "tarball",          "local", "ref", "commit", "submodules",
+                                                "sha256", "strip_components", "dest",  NULL};
         static const char *const git_schemes[] = {"https://", "http://", "git://", "ssh://",
                                                   "file://", NULL};
         static const char *const http_schemes[] = {"https://", "http://", "file://", NULL};
         const struct ynode *kind_node = NULL, *v;
         int r, kinds = 0;
 
-        r = yd_mapping(n, "source", keys, d);
+        r = yd_mapping(n, "source", with_dest ? keys_dest : keys, d);
         if (r < 0)
                 return r;
         for (int k = 0; k < _SOURCE_KIND_MAX; k++)
@@ -255,6 +266,35 @@ static int parse_source(const struct ynode *n, const char *dir, struct recipe_so
                 return 0;
         }
         }
+}
+
+/* sources: more repositories, each laid out at dest inside the main tree, pinned like it. */
+static int parse_extra_sources(const struct ynode *n, const char *dir, struct recipe *rc, struct xb_diag *d) {
+        int r;
+
+        if (n->type != YNODE_SEQ)
+                return yd_error(d, n, "'sources' must be a list, not %s", ynode_type_name(n));
+        if (!(rc->extra_sources = calloc(n->n + 1, sizeof *rc->extra_sources)))
+                return -ENOMEM;
+        for (size_t i = 0; i < n->n; i++) {
+                struct recipe_extra_source *es = &rc->extra_sources[rc->n_extra_sources++];
+                const struct ynode *v;
+                char what[64];
+                (void) snprintf(what, sizeof what, "sources[%zu]", i);
+                if (n->items[i]->type != YNODE_MAP)
+                        return yd_error(d, n->items[i], "'%s' must be a mapping with dest and a source", what);
+                if ((r = parse_source(n->items[i], dir, &es->source, true, d)) < 0)
+                        return r;
+                if ((r = yd_require(n->items[i], what, "dest", &v, d)) < 0 || (r = yd_string(v, what, &es->dest, d)) < 0)
+                        return r;
+                if (!path_is_safe_relative(es->dest))
+                        return yd_error(d, v, "'%s.dest' must be a relative path inside the source tree (no leading '/', "
+                                        "no '..')", what);
+                for (size_t j = 0; j < i; j++)
+                        if (streq(rc->extra_sources[j].dest, es->dest))
+                                return yd_error(d, v, "'%s.dest' is also sources[%zu]'s", what, j);
+        }
+        return 0;
 }
 
 /* One run's arguments, decoded by hand: an argument may be the empty string. */
@@ -601,7 +641,7 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
                                            "toolchain", "rootfs",  "kconfig",   "build_deps",
                                            "env",   "steps",      "patches",   "artifacts",
                                            "strategies", "prefer", "timeout",   "network", "memory", "test", "version",
-                                           "per_arch", "host_deps", NULL};
+                                           "per_arch", "host_deps", "sources", NULL};
         const struct ynode *v;
         int r;
 
@@ -625,7 +665,9 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
             (r = parse_arches(v, rc, d)) < 0)
                 return r;
         if ((r = yd_require(root, "recipe", "source", &v, d)) < 0 ||
-            (r = parse_source(v, dir, &rc->source, d)) < 0)
+            (r = parse_source(v, dir, &rc->source, false, d)) < 0)
+                return r;
+        if ((v = ynode_get(root, "sources")) && (r = parse_extra_sources(v, dir, rc, d)) < 0)
                 return r;
         if ((v = ynode_get(root, "toolchain"))) {
                 if ((r = schema_name(v, "toolchain", &rc->toolchain, d)) < 0)

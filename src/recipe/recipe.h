@@ -38,6 +38,12 @@ struct recipe_source {
         char *path;                /* local: absolute (relative ones are taken from the recipe's dir) */
 };
 
+/* A second repository laid out inside the main source tree (docker/cli beside moby). */
+struct recipe_extra_source {
+        char *dest; /* relative to the source tree */
+        struct recipe_source source;
+};
+
 struct recipe_expect {
         int static_link; /* -1: not checked, 0: must be dynamic, 1: must be static */
         int pie;         /* -1: not checked, 0: must not be, 1: must be position-independent */
@@ -93,6 +99,8 @@ struct recipe {
         enum xb_arch arches[_XB_ARCH_MAX]; /* as listed; the first is the default */
         size_t n_arches;
         struct recipe_source source;
+        struct recipe_extra_source *extra_sources; /* sources: */
+        size_t n_extra_sources;
         char *toolchain; /* NULL: none */
         struct ypos toolchain_pos;
         char *rootfs; /* never NULL after load */

@@ -362,7 +362,7 @@ static int lay_out_source(struct build_job *job) {
         if ((r = mkdir_p(parent, 0755)) < 0)
                 return build_fail_errno(job, r, XB_EXIT_BUILD_FAILED, "Failed to create '%s': %m", parent);
         struct source_opts so = {.override = job->opts->source_override, .patches_dir = patches, .http = {.retries = 3},
-                                 .git_mirrors = job->opts->git_mirrors,
+                                 .git_mirrors = job->opts->git_mirrors, .extra_overrides = job->opts->extra_sources,
                                  .transfer = transfer_cb};
         log_info("Source: %s", job->opts->source_override ? job->opts->source_override
                                : rc->source.kind == SOURCE_LOCAL ? rc->source.path : rc->source.url);

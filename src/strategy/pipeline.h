@@ -49,6 +49,7 @@ struct build_opts {
         const struct remote_opts *remote;
         bool test;                   /* --test: the recipe's functional test after the build */
         char *const *git_mirrors;    /* --git-mirror URL=PATH */
+        char *const *extra_sources;  /* --extra-source DEST=PATH */
 };
 
 /* report.json's status: how the build ended. */

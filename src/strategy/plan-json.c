@@ -120,6 +120,14 @@ json_object *recipe_to_json(const struct recipe *rc) {
                 json_object_array_add(arches, json_object_new_string(arch_to_string(rc->arches[i])));
         json_object_object_add(o, "arches", arches);
         json_object_object_add(o, "source", source_json(&rc->source));
+        json_object *extra = json_object_new_array();
+        for (size_t i = 0; extra && i < rc->n_extra_sources; i++) {
+                json_object *es = source_json(&rc->extra_sources[i].source);
+                if (es)
+                        json_object_object_add(es, "dest", json_object_new_string(rc->extra_sources[i].dest));
+                json_object_array_add(extra, es);
+        }
+        json_object_object_add(o, "sources", extra);
         json_object_object_add(o, "toolchain", str_or_null(rc->toolchain));
         json_object_object_add(o, "rootfs", json_object_new_string(rc->rootfs));
         json_object_object_add(o, "kconfig", str_or_null(rc->kconfig));

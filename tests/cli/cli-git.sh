@@ -145,4 +145,23 @@ check "--git-mirror URL=PATH supplies it" eval 'rc_is 0 && [ "$(cat "$TMP/co12/s
 run fetch "$TMP/recipes/demo.yaml" --git-mirror "$SUB=$TMP/nowhere"
 check "--git-mirror to something that is not a repository: usage error" eval 'rc_is 2 && err_has "is not a git repository"'
 mv "$SUB.moved" "$SUB"
+# A second repository (docker/cli beside moby): laid out inside the tree, pinned like the main.
+CLI=$TMP/cli-repo
+G init -q "$CLI"; echo cli >"$CLI/cli.txt"; G -C "$CLI" add -A; G -C "$CLI" commit -qm cli; G -C "$CLI" tag v2
+CC2=$(git -C "$CLI" rev-parse HEAD)
+recipe two "file://$UP" v1 "$C1"
+printf 'sources:\n  - dest: components/cli\n    git: %s\n    ref: v2\n    commit: %s\n' "file://$CLI" "$CC2" >>"$TMP/recipes/two.yaml"
+xf "$TMP/recipes/two.yaml" --checkout "$TMP/co13"
+check "sources: a second repository at its dest, at its pinned commit" eval 'rc_is 0 && [ "$(cat "$TMP/co13/components/cli/cli.txt")" = cli ] && [ "$(cat "$TMP/co13/file")" = one ]'
+sed -i "s/commit: $CC2/commit: 0123456789abcdef0123456789abcdef01234567/" "$TMP/recipes/two.yaml"
+xf "$TMP/recipes/two.yaml" --checkout "$TMP/co14"
+check "a second source whose pin does not hold: named, no tree left" eval '[ $RC -ne 0 ] && err_has "sources[0] (components/cli)" && [ ! -e "$TMP/co14" ]'
+mkdir -p "$TMP/cli-copy"; echo local-cli >"$TMP/cli-copy/cli.txt"
+xf "$TMP/recipes/two.yaml" --extra-source "components/cli=$TMP/cli-copy" --checkout "$TMP/co15"
+check "--extra-source DEST=PATH: a local directory stands in for it" eval 'rc_is 0 && [ "$(cat "$TMP/co15/components/cli/cli.txt")" = local-cli ]'
+run fetch "$TMP/recipes/two.yaml" --extra-source "components/cli"
+check "--extra-source without =PATH: usage error" eval 'rc_is 2 && err_has "takes DEST=PATH"'
+printf 'name: bad\nsummary: s\narches: [armhf]\nsource: {local: .}\nsteps: [make]\nartifacts: [{path: f}]\nsources:\n  - {dest: ../out, local: .}\n' >"$TMP/bad-sources.yaml"
+run show "$TMP/bad-sources.yaml"
+check "a source dest outside the tree: refused at its line" eval 'rc_is 2 && err_has "bad-sources.yaml:8:" && err_has "relative path inside the source tree"'
 done_testing
