@@ -199,6 +199,13 @@ int verify_artifact(const char *path, const struct verify_opts *o, struct verify
                 spawn_result_clear(&res);
                 if (!vr->output)
                         return -ENOMEM;
+                /* The sandbox itself could not be made (no user namespaces for this user, no
+                 * CAP_SYS_ADMIN): the host lacks something, the artifact is not at fault. */
+                if (vr->exit_code == 125 && strstr(vr->output, "xbuild session: cannot create namespaces"))
+                        return xb_detail_set(err, -XB_E_NOT_AVAILABLE,
+                                             "smoke runs need a sandbox and this host refuses one (%.*s): run as root "
+                                             "or allow unprivileged user namespaces",
+                                             (int) strcspn(vr->output, "\n"), vr->output);
                 judge_run(vr, &ret->elf, path, o->outputs ? o->outputs[i] : NULL);
                 if (!vr->ok)
                         ret->ok = false;

@@ -30,6 +30,16 @@ if runuser -u nobody -- test -x "$XB"; then
         OUT=$(cat "$TMP/out")
         check "as nobody: the program ran in its sandbox" eval 'rc_is 3 && out_has "kill the host'"'"'s process: No such process" && out_has "connect to the host: Network is unreachable"'
         check "as nobody: the host is untouched" eval '[ ! -e /etc/xbuild-hostile ] && [ ! -e "$HOSTFILE" ] && kill -0 $VICTIM && [ ! -e "$TMP/connected" ] && [ "$(wc -l </proc/self/mountinfo)" = "$MOUNTS" ]'
+        # A host that refuses the sandbox (no user namespaces): exit 4 and why, never a run outside.
+        saved=$(cat /proc/sys/user/max_user_namespaces)
+        if (echo 0 >/proc/sys/user/max_user_namespaces) 2>/dev/null; then
+                runuser -u nobody -- "$XB" verify "$TMP/hostile" --arch armhf --static --run="$VICTIM $HOSTFILE $PORT" >"$TMP/out" 2>"$TMP/err"
+                RC=$?
+                echo "$saved" >/proc/sys/user/max_user_namespaces
+                check "no sandbox possible: exit 4 naming the cause, nothing run" eval 'rc_is 4 && err_has "this host refuses one" && err_has "user namespaces" && [ ! -e /etc/xbuild-hostile ] && kill -0 $VICTIM'
+        else
+                ok "no sandbox possible # SKIP user.max_user_namespaces is read-only here"
+        fi
 else
         ok "as nobody # SKIP nobody cannot run $XB"
 fi
