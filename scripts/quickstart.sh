@@ -2,6 +2,8 @@
 # xbuild quick start, as root on Debian 12:
 #   scripts/quickstart.sh demo   install what is needed, build xbuild, run the demo
 #   scripts/quickstart.sh test   install what is needed, build, run the whole test suite
+#   scripts/quickstart.sh build  install what is needed, build xbuild (what CI jobs of an
+#                                emitted matrix run first: docs/matrix.md)
 # Builds go to build/ (and build-sanitize/, build-clang/ for the tests); nothing is installed
 # outside apt's packages.
 set -euo pipefail
@@ -9,21 +11,21 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-}
 case "$mode" in
-demo | test) ;;
+demo | test | build) ;;
 *)
-        echo "usage: $0 demo|test" >&2
+        echo "usage: $0 demo|test|build" >&2
         exit 2
         ;;
 esac
 
 packages=(meson ninja-build pkg-config gcc libc6-dev libyaml-dev libcurl4-openssl-dev
         libarchive-dev libgit2-dev libssl-dev libjson-c-dev patch ca-certificates
-        qemu-user-static debootstrap debian-archive-keyring file)
+        qemu-user-static debootstrap debian-archive-keyring file dpkg-dev gpgv)
 # The tests also drive git, a loopback HTTP server in python3, clang for the sanitizers, and
 # every cross compiler and Go for the cross strategy and the verification fixtures.
 [ "$mode" = test ] && packages+=(clang jq python3 git zstd gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
         gcc-arm-linux-gnueabi libc6-dev-armel-cross gcc-aarch64-linux-gnu libc6-dev-arm64-cross golang-go cmake
-        qemu-system-arm kmod e2fsprogs openssh-client iproute2 procps)
+        qemu-system-arm kmod e2fsprogs openssh-client iproute2 procps gnupg python3-yaml chromium)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -57,6 +59,7 @@ setup() {
 }
 
 setup build -Dwerror=true
+[ "$mode" = build ] && exit 0
 
 if [ "$mode" = demo ]; then
         # The demo: the tiny container engine (client and daemon in one static binary) built for

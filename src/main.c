@@ -18,6 +18,7 @@ struct verb {
 
 static const struct verb verbs[] = {
         {"build", cmd_build, "Build a recipe for an ARM architecture and verify it"},
+        {"matrix", cmd_matrix, "Build recipes x arches x strategies, with a report people read and CI consumes"},
         {"test", cmd_test, "Prove a built engine runs: its daemon and a container in the ARM VM"},
         {"shell", cmd_shell, "A root shell in the build VM of a recipe (qemu-system), source and steps inside"},
         {"plan", cmd_plan, "Show which strategy would build a recipe, why, and what it would run"},

@@ -120,9 +120,16 @@ int cli_open_catalog(struct catalog **ret) {
         return 0;
 }
 
-int cli_load_recipe(const struct catalog *c, const char *arg, struct recipe **ret) {
+int cli_check_variant(const char *verb, const char *arg) {
+        size_t n = strlen(arg);
+        if (n == 0 || n > 64 || arg[0] == '-' || strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != n)
+                return cli_usage_error(verb, "--variant '%s': give a variant name such as debian", arg), -1;
+        return 0;
+}
+
+int cli_load_recipe(const struct catalog *c, const char *arg, const char *variant, struct recipe **ret) {
         struct xb_diag d = {0};
-        int r = catalog_load_recipe(c, arg, ret, &d);
+        int r = catalog_load_recipe(c, arg, variant, ret, &d);
 
         if (r == -ENOMEM)
                 return log_error_errno(r, "Failed to load recipe '%s': %m", arg), XB_EXIT_BUILD_FAILED;

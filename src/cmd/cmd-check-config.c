@@ -107,7 +107,7 @@ int cmd_check_config(int argc, char **argv) {
         const char *pname = arg_profile ? arg_profile : "docker-1.10";
         if (arg_recipe) {
                 _cleanup_(recipe_freep) struct recipe *rc = NULL;
-                if ((r = cli_load_recipe(cat, arg_recipe, &rc)) != 0)
+                if ((r = cli_load_recipe(cat, arg_recipe, NULL, &rc)) != 0)
                         return r;
                 if (!rc->kconfig)
                         return log_error("Recipe '%s' names no kconfig profile", rc->name), XB_EXIT_BAD_INPUT;

@@ -15,6 +15,7 @@
 
 static const char *arg_arch = NULL;
 static const char *arg_source = NULL;
+static const char *arg_variant = NULL;
 static char *arg_mirrors[17], *arg_extras[17];
 static size_t arg_n_mirrors, arg_n_extras;
 static const char *arg_checkout = NULL;
@@ -26,14 +27,16 @@ static const char usage[] =
         "Usage: xbuild fetch RECIPE|ROOTFS|URL [OPTIONS]\n"
         "\n"
         "Fetch and verify without building. For a recipe: its git source into the cache's\n"
-        "mirror with the ref checked against the pinned commit, or its tarball checked against\n"
-        "its sha256. For a rootfs definition: its tarballs. For a URL: the file, into the cache.\n"
+        "mirror with the ref checked against the pinned commit, its tarball checked against\n"
+        "its sha256, or its Debian source package checked along the archive's signed chain.\n"
+        "For a rootfs definition: its tarballs. For a URL: the file, into the cache.\n"
         "A cache hit transfers nothing.\n"
         "\n"
         "Options:\n"
         "  -a, --arch=ARCH           Only this architecture's rootfs tarball\n"
         "      --source=PATH         A local git repository (bare or not) or directory to use\n"
         "                            instead of the recipe's source (the pin is still verified)\n"
+        "      --variant=NAME        The recipe's variant NAME (e.g. debian)\n"
         "      --checkout=DIR        Also lay the source out in DIR, patches applied\n"
         "      --git-mirror=URL=PATH A local repository for the git URL a submodule names\n"
         "                            (repeatable); with --source, submodules come only from the\n"
@@ -59,6 +62,11 @@ static int handle(int c, const char *arg) {
                 return 0;
         case 0x301:
                 arg_checkout = arg;
+                return 0;
+        case 0x306:
+                if (cli_check_variant("fetch", arg) < 0)
+                        return -1;
+                arg_variant = arg;
                 return 0;
         case 0x304:
                 if (arg_n_mirrors == ELEMENTSOF(arg_mirrors) - 1)
@@ -144,7 +152,7 @@ static int fetch_recipe(const struct catalog *cat, const char *arg) {
         int r;
 
         /* The recipe is checked before the cache is touched: bad input writes nothing. */
-        if ((r = cli_load_recipe(cat, arg, &rc)) != 0 || (r = cli_open_cache(&c)) != 0)
+        if ((r = cli_load_recipe(cat, arg, arg_variant, &rc)) != 0 || (r = cli_open_cache(&c)) != 0)
                 return r;
         if (!(pdir = path_join(rc->dir, "patches")) || !(patches = path_join(pdir, rc->name)))
                 return log_error_errno(-ENOMEM, "Failed to fetch: %m"), XB_EXIT_BUILD_FAILED;
@@ -174,6 +182,11 @@ static int fetch_recipe(const struct catalog *cat, const char *arg) {
                 break;
         case SOURCE_FROM_TARBALL:
                 printf("%s: tarball %s verified (sha256 %s)%s\n", rc->name, rc->source.url, rc->source.sha256,
+                       res.network ? "" : " (cached)");
+                break;
+        case SOURCE_FROM_DEBIAN:
+                printf("%s: Debian source package %s %s verified (signed %s Release, Sources, .dsc)%s\n", rc->name,
+                       rc->source.package, rc->source.deb_version, rc->source.suite ?: "bookworm",
                        res.network ? "" : " (cached)");
                 break;
         default:
@@ -240,7 +253,7 @@ int cmd_fetch(int argc, char **argv) {
                 {"arch", required_argument, NULL, 'a'}, {"source", required_argument, NULL, 0x300},
                 {"checkout", required_argument, NULL, 0x301}, {"sha256", required_argument, NULL, 0x302},
                 {"insecure-unpinned", no_argument, NULL, 0x303}, {"git-mirror", required_argument, NULL, 0x304},
-                {"extra-source", required_argument, NULL, 0x305},
+                {"extra-source", required_argument, NULL, 0x305}, {"variant", required_argument, NULL, 0x306},
                 FETCH_LONG_OPTIONS, {0}};
         _cleanup_(catalog_freep) struct catalog *cat = NULL;
         _cleanup_free_ char *path = NULL;

@@ -55,10 +55,13 @@ static int describe(const struct catalog *cat, enum catalog_kind k, const char *
         switch (k) {
         case CATALOG_RECIPE: {
                 _cleanup_(recipe_freep) struct recipe *x = NULL;
-                if ((r = catalog_load_recipe(cat, name, &x, d)) < 0)
+                if ((r = catalog_load_recipe(cat, name, NULL, &x, d)) < 0)
                         return r;
                 ADD_ARCHES(x->arches, x->n_arches);
-                *ret_summary = strdup(x->summary);
+                /* Its variants after the summary: what --variant can ask for. */
+                _cleanup_free_ char *vars = x->variants && x->variants[0] ? strv_join(x->variants, ", ") : NULL;
+                if (vars ? asprintf(ret_summary, "%s (variants: %s)", x->summary, vars) < 0 : !(*ret_summary = strdup(x->summary)))
+                        *ret_summary = NULL;
                 break;
         }
         case CATALOG_ROOTFS: {

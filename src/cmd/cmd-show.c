@@ -9,6 +9,7 @@
 #include "strategy/plan-json.h"
 
 static bool arg_json = false;
+static const char *arg_variant = NULL;
 
 static const char usage[] =
         "Usage: xbuild show RECIPE [OPTIONS]\n"
@@ -17,10 +18,16 @@ static const char usage[] =
         "references to toolchains, rootfs and kconfig profiles checked.\n"
         "\n"
         "Options:\n"
+        "      --variant=NAME    The recipe as its variant NAME (e.g. debian)\n"
         "      --json            Machine-readable output\n" CLI_COMMON_HELP;
 
 static int handle(int c, const char *arg) {
-        (void) arg;
+        if (c == 0x300) {
+                if (cli_check_variant("show", arg) < 0)
+                        return -1;
+                arg_variant = arg;
+                return 0;
+        }
         if (c != 'j')
                 return -1;
         arg_json = true;
@@ -42,6 +49,13 @@ static void show_text(const struct recipe *rc) {
         printf("name: %s\nsummary: %s\nfile: %s\narches:", rc->name, rc->summary, rc->path);
         for (size_t i = 0; i < rc->n_arches; i++)
                 printf(" %s", arch_to_string(rc->arches[i]));
+        if (rc->variants && rc->variants[0]) {
+                printf("\nvariants:");
+                for (char **v = rc->variants; *v; v++)
+                        printf(" %s", *v);
+        }
+        if (rc->variant)
+                printf("\nshown as variant: %s", rc->variant);
         printf("\nsource: %s\n", source_kind_to_string(s->kind));
         if (s->kind == SOURCE_GIT)
                 printf("  url: %s\n  ref: %s\n  commit: %s\n  submodules: %s\n", s->url, s->ref,
@@ -49,8 +63,20 @@ static void show_text(const struct recipe *rc) {
         else if (s->kind == SOURCE_TARBALL)
                 printf("  url: %s\n  sha256: %s\n  strip_components: %u\n", s->url, s->sha256,
                        s->strip_components);
+        else if (s->kind == SOURCE_DEBIAN)
+                printf("  package: %s\n  version: %s\n  suite: %s\n  component: %s\n", s->package, s->deb_version,
+                       s->suite ?: "bookworm", s->component ?: "main");
         else
                 printf("  path: %s\n", s->path);
+        for (size_t i = 0; i < rc->n_extra_sources; i++) {
+                const struct recipe_extra_source *es = &rc->extra_sources[i];
+                printf("sources[%zu]: %s at %s", i, source_kind_to_string(es->source.kind), es->dest);
+                if (es->source.kind == SOURCE_GIT)
+                        printf(" (%s %s, commit %s)", es->source.url, es->source.ref, es->source.commit);
+                putchar('\n');
+        }
+        if (rc->version)
+                printf("version: %s\n", rc->version);
         printf("toolchain: %s\nrootfs: %s\nkconfig: %s\ntimeout: %u s per step\n",
                rc->toolchain ? rc->toolchain : "(none)", rc->rootfs,
                rc->kconfig ? rc->kconfig : "(none)", rc->timeout);
@@ -75,6 +101,21 @@ static void show_text(const struct recipe *rc) {
                                 printf(" '%s'", *x);
                         putchar('\n');
                 }
+        }
+        for (int a = 0; a < _XB_ARCH_MAX; a++) {
+                const struct recipe_arch *ra = &rc->per_arch[a];
+                if (!ra->set)
+                        continue;
+                printf("per_arch %s:", arch_to_string((enum xb_arch) a));
+                if (ra->env && ra->env[0])
+                        printf(" env");
+                if (ra->build_deps)
+                        printf(" build_deps");
+                if (ra->steps)
+                        printf(" steps");
+                if (ra->n_artifacts)
+                        printf(" artifacts");
+                printf(" (over the recipe's)\n");
         }
         printf("strategies:\n");
         for (int i = 0; i < _XB_STRATEGY_MAX; i++) {
@@ -109,7 +150,7 @@ static void show_text(const struct recipe *rc) {
 }
 
 int cmd_show(int argc, char **argv) {
-        static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {0}};
+        static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {"variant", required_argument, NULL, 0x300}, {0}};
         _cleanup_(catalog_freep) struct catalog *cat = NULL;
         _cleanup_(recipe_freep) struct recipe *rc = NULL;
         int r;
@@ -119,7 +160,7 @@ int cmd_show(int argc, char **argv) {
                 return -r;
         if (argc - r != 1)
                 return cli_usage_error("show", argc - r == 0 ? "missing RECIPE" : "too many arguments");
-        if ((r = cli_open_catalog(&cat)) != 0 || (r = cli_load_recipe(cat, argv[optind], &rc)) != 0)
+        if ((r = cli_open_catalog(&cat)) != 0 || (r = cli_load_recipe(cat, argv[optind], arg_variant, &rc)) != 0)
                 return r;
         if (arg_json) {
                 json_object *j = recipe_to_json(rc);

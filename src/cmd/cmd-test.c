@@ -47,7 +47,7 @@ int cmd_test(int argc, char **argv) {
                 return log_error("Recipe '%s' has no 'test:' section (docs/functional-test.md)", b->recipe->name),
                        XB_EXIT_BAD_INPUT;
         /* OUT is the user's; below it nothing is followed through a symlink planted there. */
-        if (asprintf(&below, "%s/%s/logs", b->recipe->name, arch_to_string(p->arch)) < 0 ||
+        if (asprintf(&below, "%s/logs", p->out_rel) < 0 ||
             !(log_dir = path_join(p->out_dir, "logs")))
                 return log_error("Out of memory"), XB_EXIT_BUILD_FAILED;
         if ((r = mkdir_p_beneath(p->out_root, below, 0755)) < 0)

@@ -26,6 +26,7 @@ int cmd_rootfs(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
+int cmd_matrix(int argc, char **argv);
 /* build and shell: plan, then the pipeline (shell: the VM's console instead of the steps). */
 int cmd_build_with(const char *verb, int argc, char **argv, const char *usage, bool shell);
 
@@ -75,7 +76,10 @@ const char *cli_cache_dir(void);
 /* Opens the catalog, logging failures. */
 int cli_open_catalog(struct catalog **ret);
 /* Loads a recipe by name or path and prints its located error; returns 0 or an exit code. */
-int cli_load_recipe(const struct catalog *c, const char *arg, struct recipe **ret);
+/* variant: --variant NAME, or NULL for the recipe itself. */
+/* --variant's value: a name as recipes spell them; a usage error otherwise (-1). */
+int cli_check_variant(const char *verb, const char *arg);
+int cli_load_recipe(const struct catalog *c, const char *arg, const char *variant, struct recipe **ret);
 /* Prints a diag as the one line FILE:LINE:COL: message. */
 void cli_print_diag(const struct xb_diag *d);
 /* Resolves --arch (NULL: the recipe's first) and checks the recipe supports it. */

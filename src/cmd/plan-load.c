@@ -121,6 +121,11 @@ static int plan_args_option(struct plan_args *a, int c, const char *arg) {
                         return -1;
                 a->extra_sources[a->n_extra_sources++] = (char *) arg;
                 return 1;
+        case 0x221:
+                if (cli_check_variant(NULL, arg) < 0)
+                        return -1;
+                a->variant = arg;
+                return 1;
         case 0x21e:
                 if (arg[0] == '-')
                         return cli_usage_error(NULL, "--artifacts must not start with '-'"), -1;
@@ -183,7 +188,7 @@ static int plan_load(struct plan_inputs *in, const char *recipe_arg) {
 
         if ((r = cli_pick_strategy(a->strategy, &strategy)) != 0 || (r = cli_open_catalog(&cat)) != 0)
                 return r;
-        r = catalog_load_bundle(cat, recipe_arg, &in->bundle, &d);
+        r = catalog_load_bundle(cat, recipe_arg, a->variant, &in->bundle, &d);
         if (r == -ENOMEM)
                 return log_error_errno(r, "Failed to load recipe '%s': %m", recipe_arg), XB_EXIT_BUILD_FAILED;
         if (r < 0)
@@ -255,6 +260,9 @@ void plan_print(const struct plan *p) {
                 printf("source:      git %s at %s (commit %s)\n", src->url, src->ref, src->commit);
         else if (src->kind == SOURCE_TARBALL)
                 printf("source:      tarball %s (sha256 %s)\n", src->url, src->sha256);
+        else if (src->kind == SOURCE_DEBIAN)
+                printf("source:      Debian source package %s %s (%s/%s), verified along the archive's signed chain\n",
+                       src->package, src->deb_version, src->suite ?: "bookworm", src->component ?: "main");
         else
                 printf("source:      local directory %s\n", src->path);
         printf("toolchain:   %s\n", p->toolchain ? p->toolchain : "(none)");

@@ -13,6 +13,7 @@ struct plan_args {
         const char *host;
         const char *out_dir;
         const char *source; /* --source */
+        const char *variant; /* --variant: one of the recipe's variants: (e.g. debian) */
         bool keep;          /* --keep */
         bool no_install;    /* --no-install */
         bool json;
@@ -41,13 +42,15 @@ struct plan_args {
                 {"remote-install-deps", no_argument, NULL, 0x21b},                                      \
                 {"progress", required_argument, NULL, 0x21c}, {"test", no_argument, NULL, 0x21d},           \
                 {"artifacts", required_argument, NULL, 0x21e}, {"git-mirror", required_argument, NULL, 0x21f},            \
-                {"extra-source", required_argument, NULL, 0x220}
+                {"extra-source", required_argument, NULL, 0x220}, {"variant", required_argument, NULL, 0x221}
 
 #define PLAN_HELP                                                                                  \
         "  -a, --arch=ARCH       armhf, armel or arm64 (default: the recipe's first)\n"            \
         "  -s, --strategy=S      auto (default), cross, chroot, qemu-system or remote\n"           \
         "      --host=HOST       remote: [USER@]HOST[:PORT] or a name from hosts.yaml\n"          \
         "  -o, --out-dir=DIR     Where artifacts go (default: out)\n"                              \
+        "      --variant=NAME    Build the recipe's variant NAME (its variants:, e.g. debian:\n"  \
+        "                        from the Debian source package)\n"                             \
         "      --source=PATH     A local git repository or directory instead of the recipe's\n"   \
         "                        source (a git repository's pinned commit is still verified)\n"   \
         "      --git-mirror=URL=PATH  A local repository for a submodule's URL (repeatable)\n"    \

@@ -27,6 +27,7 @@ static const char *const xb_code_text[_XB_E_MAX - XB_E_BASE] = {
         [XB_E_GIT - XB_E_BASE] = "Git operation failed",
         [XB_E_GIT_PIN - XB_E_BASE] = "Ref does not match the pinned commit",
         [XB_E_PATCH - XB_E_BASE] = "Patch does not apply",
+        [XB_E_SIGNATURE - XB_E_BASE] = "Signature does not verify",
 };
 
 const char *xb_strerror(int r) {
@@ -55,6 +56,7 @@ int xb_exit_code_for(int r) {
         case XB_E_ARCHIVE:
         case XB_E_GIT_PIN:
         case XB_E_PATCH:
+        case XB_E_SIGNATURE:
         case ENOENT:
         case EINVAL:
         case EISDIR:

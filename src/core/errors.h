@@ -24,6 +24,7 @@ enum xb_error {
         XB_E_GIT,            /* a git operation failed */
         XB_E_GIT_PIN,        /* a ref does not resolve to the pinned commit */
         XB_E_PATCH,          /* a patch does not apply */
+        XB_E_SIGNATURE,      /* a signature that does not verify with the keyring */
         _XB_E_MAX,
 };
 

@@ -12,6 +12,7 @@
 #include "core/path.h"
 #include "core/rm-rf.h"
 #include "core/spawn.h"
+#include "debsrc.h"
 #include "fetch.h"
 #include "source.h"
 
@@ -151,6 +152,21 @@ static int materialize(const struct recipe_source *s, const char *name, const ch
                 fetch_result_clear(&fr);
                 return r;
         }
+        case SOURCE_DEBIAN: {
+                struct debsrc_req req = {.package = s->package, .version = s->deb_version, .suite = s->suite,
+                                         .component = s->component, .mirror = s->mirror, .keyring = s->keyring,
+                                         .http = o->http};
+                _cleanup_(debsrc_entry_clear) struct debsrc_entry e = {0};
+                res->origin = SOURCE_FROM_DEBIAN;
+                if (o->transfer && !req.http.progress) {
+                        req.http.progress = http_transfer;
+                        req.http.userdata = (void *) o;
+                }
+                r = debsrc_fetch(c, &req, &e, &res->network, err);
+                if (r < 0 || !dest)
+                        return r;
+                return debsrc_unpack(c, &e, dest, &res->epoch, err);
+        }
         default:
                 res->origin = SOURCE_FROM_LOCAL;
                 if (!path_is_dir(s->path))
@@ -180,6 +196,7 @@ int source_prepare(const struct recipe *rc, const struct cache *c, const struct 
                 return r;
         if (res->repo && rc->source.kind == SOURCE_GIT)
                 (void) gitsrc_commit_time(res->repo, rc->source.commit, &res->epoch);
+        /* (a Debian source's epoch is its changelog's, set by materialize) */
         /* The other repositories inside the tree, before the patches (which may touch them). */
         for (size_t i = 0; i < rc->n_extra_sources; i++) {
                 const struct recipe_extra_source *es = &rc->extra_sources[i];

@@ -32,6 +32,7 @@ enum source_origin {
         SOURCE_FROM_OVERRIDE_DIR,
         SOURCE_FROM_TARBALL,
         SOURCE_FROM_LOCAL,
+        SOURCE_FROM_DEBIAN,  /* a Debian source package, through its signed chain */
 };
 
 struct source_result {

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive/copy.h"
 #include "chroot/session.h"
 #include "core/fileio.h"
 #include "core/log.h"
@@ -106,7 +107,8 @@ static void check_set(struct functest *f, enum test_check_id id, enum test_check
         c->detail = detail ? strdup(detail) : NULL;
 }
 
-/* Every artifact the recipe installs, as a regular file in the artifacts directory. */
+/* Every artifact the recipe installs in the artifacts directory: a regular file, or a
+ * directory for an install tree (tree: true). */
 static int check_artifacts(struct functest *f) {
         const struct recipe *rc = f->req->recipe;
         size_t n;
@@ -116,11 +118,12 @@ static int check_artifacts(struct functest *f) {
                 struct stat st;
                 if (!p)
                         return -ENOMEM;
-                if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
+                if (stat(p, &st) < 0 || (arts[i].tree ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)))
                         return fail(f, XB_EXIT_BAD_INPUT,
-                                    "No artifact '%s' in %s to test: build it first (xbuild build %s --arch %s) or give "
+                                    "No artifact %s'%s' in %s to test: build it first (xbuild build %s --arch %s) or give "
                                     "--artifacts DIR",
-                                    arts[i].install_as, f->req->artifacts_dir, rc->name, f->ai->name);
+                                    arts[i].tree ? "tree " : "", arts[i].install_as, f->req->artifacts_dir, rc->name,
+                                    f->ai->name);
         }
         return 0;
 }
@@ -165,7 +168,14 @@ static int lay_out_share(struct functest *f) {
                                     *to = path_join(arts, list[i].install_as);
                 if (!from || !to)
                         return -ENOMEM;
-                if ((r = copy_artifact(from, to)) < 0)
+                /* An install tree goes whole, links as links (liblxc's soname chain); the guest
+                 * lays it over its root (guest-scripts.c). */
+                if (list[i].tree) {
+                        xb_detail_clear(&e);
+                        if ((r = archive_copy_tree(from, to, &e)) < 0)
+                                return fail(f, XB_EXIT_BUILD_FAILED, "Failed to copy the tree %s into the test share: %s",
+                                            from, xb_detail_text(&e, r));
+                } else if ((r = copy_artifact(from, to)) < 0)
                         return fail(f, XB_EXIT_BUILD_FAILED, "Failed to copy %s into the test share: %s", from, xb_strerror(r));
         }
         if (strv_env_set(&env, "XB_NAME", rc->name) < 0 || strv_env_set(&env, "XB_ARCH", f->ai->name) < 0 ||

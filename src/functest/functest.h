@@ -14,7 +14,8 @@
  *     image attached with snapshot=on (the image stays pristine);
  *   - the kernel's modules mounted read-only at /lib/modules/KVER, cgroups v1 or v2 as the
  *     recipe says, /run, /dev/shm, the clock never before the host's;
- *   - the artifacts enter through the job share and are installed in /usr/local/bin;
+ *   - the artifacts enter through the job share and are installed in /usr/local/bin; an
+ *     install tree (tree: true) is laid over the guest's root, as a package would be;
  *   - steps in the guest: setup (modules, the busybox test rootfs and its tarball), daemon
  *     (started in the background, polled until ready), image, run; the host judges each
  *     from the statuses the guest wrote to the share, and the expected line from the run's

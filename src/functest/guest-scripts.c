@@ -22,10 +22,24 @@ void guest_scripts_plan(const struct recipe_test *t, struct guest_scripts *ret) 
 
 /* Installs the artifacts, loads the modules, makes the test image from the guest's
  * busybox-static (the target's, from the Debian mirror) with every applet linked to
- * /bin/busybox inside it, so it works as a container's root; reports what the guest is. */
+ * /bin/busybox inside it, so it works as a container's root; reports what the guest is.
+ * An install tree (a directory: what 'make install DESTDIR=' made) is laid over the root as a
+ * package would be: a link such as /lib -> usr/lib stays a link and directories that exist
+ * keep their modes; then ldconfig, so the tree's libraries are found. */
 static int setup_text(const struct recipe_test *t, const char *dir, FILE *f) {
         fprintf(f, "T='%s'\n", dir);
         fputs("mkdir -p \"$T/rootfs\" /usr/local/bin\n"
+              "trees=\n"
+              "for d in /xbuild/artifacts/*/; do\n"
+              "  [ -d \"$d\" ] || continue\n"
+              "  tar -C \"$d\" -cf - . | tar -C / --keep-directory-symlink --no-overwrite-dir -xf - ||\n"
+              "    { echo \"xbuild-test: cannot install the tree $(basename \"$d\")\"; exit 1; }\n"
+              "  trees=\"$trees $(basename \"$d\")\"\n"
+              "done\n"
+              "if [ -n \"$trees\" ]; then\n"
+              "  if command -v ldconfig >/dev/null; then ldconfig; fi\n"
+              "  echo \"xbuild-test: installed the tree(s)$trees over /\"\n"
+              "fi\n"
               "for f in /xbuild/artifacts/* /xbuild/artifacts/.[!.]*; do\n"
               "  [ -f \"$f\" ] || continue\n"
               "  cp \"$f\" /usr/local/bin/ || { echo \"xbuild-test: cannot install ${f##*/}\"; exit 1; }\n"

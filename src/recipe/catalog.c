@@ -254,7 +254,7 @@ const struct rootfs_def *recipe_bundle_rootfs(const struct recipe_bundle *b, con
         return NULL;
 }
 
-int catalog_load_bundle(const struct catalog *c, const char *arg, struct recipe_bundle **ret,
+int catalog_load_bundle(const struct catalog *c, const char *arg, const char *variant, struct recipe_bundle **ret,
                         struct xb_diag *reterr) {
         _cleanup_(recipe_bundle_freep) struct recipe_bundle *b = calloc(1, sizeof *b);
         _cleanup_free_ char *path = NULL;
@@ -266,7 +266,7 @@ int catalog_load_bundle(const struct catalog *c, const char *arg, struct recipe_
         r = catalog_find(c, CATALOG_RECIPE, arg, &path, &d);
         if (r < 0)
                 goto fail;
-        r = recipe_load(path, &b->recipe, &d);
+        r = recipe_load_variant(path, variant, &b->recipe, &d);
         if (r < 0)
                 goto fail;
         const struct recipe *rc = b->recipe;
@@ -308,10 +308,10 @@ fail:
         return r;
 }
 
-int catalog_load_recipe(const struct catalog *c, const char *arg, struct recipe **ret,
+int catalog_load_recipe(const struct catalog *c, const char *arg, const char *variant, struct recipe **ret,
                         struct xb_diag *reterr) {
         _cleanup_(recipe_bundle_freep) struct recipe_bundle *b = NULL;
-        int r = catalog_load_bundle(c, arg, &b, reterr);
+        int r = catalog_load_bundle(c, arg, variant, &b, reterr);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(b->recipe);

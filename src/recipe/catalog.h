@@ -56,10 +56,9 @@ const struct rootfs_def *recipe_bundle_rootfs(const struct recipe_bundle *b, con
 /* Loads a recipe by name or path with what it refers to: the toolchain, rootfs (top level and
  * per strategy) and kconfig profile must exist, load cleanly and support the recipe's
  * architectures. A recipe found by name must carry that name. */
-int catalog_load_bundle(const struct catalog *c, const char *arg, struct recipe_bundle **ret,
+int catalog_load_bundle(const struct catalog *c, const char *arg, const char *variant, struct recipe_bundle **ret,
                         struct xb_diag *reterr);
-/* The same checks, keeping only the recipe. Loads a recipe by name or path and checks what it refers to: the toolchain, rootfs (top
- * level and per strategy) and kconfig profile must exist, load cleanly and support the
- * recipe's architectures. A recipe found by name must carry that name. */
-int catalog_load_recipe(const struct catalog *c, const char *arg, struct recipe **ret,
+/* The same checks, keeping only the recipe. variant: NULL for the recipe itself, else one of
+ * its variants: (recipe_load_variant). */
+int catalog_load_recipe(const struct catalog *c, const char *arg, const char *variant, struct recipe **ret,
                         struct xb_diag *reterr);

@@ -13,11 +13,13 @@
 #include "expand.h"
 #include "core/units.h"
 #include "core/url.h"
+#include "fetch/debsrc.h"
 #include "recipe.h"
 #include "schema-util.h"
 #include "ydecode.h"
+#include "ydoc.h"
 
-static const char *const source_kind_names[_SOURCE_KIND_MAX] = {"git", "tarball", "local"};
+static const char *const source_kind_names[_SOURCE_KIND_MAX] = {"git", "tarball", "local", "debian"};
 
 const char *source_kind_to_string(enum source_kind k) {
         return k >= 0 && k < _SOURCE_KIND_MAX ? source_kind_names[k] : NULL;
@@ -29,6 +31,13 @@ static void source_clear(struct recipe_source *s) {
         free(s->commit);
         free(s->sha256);
         free(s->path);
+        free(s->package);
+        free(s->deb_version);
+        free(s->upstream_version);
+        free(s->suite);
+        free(s->component);
+        free(s->mirror);
+        free(s->keyring);
 }
 
 static void expect_clear(struct recipe_expect *e) {
@@ -89,6 +98,8 @@ struct recipe *recipe_free(struct recipe *r) {
                 free(r->strategies[i].rootfs);
         }
         recipe_test_free(r->test);
+        strv_free(r->variants);
+        free(r->variant);
         free(r);
         return NULL;
 }
@@ -102,6 +113,8 @@ const char *recipe_version(const struct recipe *r) {
                         v += STRLEN("refs/tags/");
                 return v[0] == 'v' && v[1] >= '0' && v[1] <= '9' ? v + 1 : v;
         }
+        if (r->source.kind == SOURCE_DEBIAN)
+                return r->source.upstream_version;
         return NULL;
 }
 
@@ -162,13 +175,61 @@ static bool url_has_scheme(const char *u, const char *const *schemes) {
         return false;
 }
 
+/* debian: PACKAGE, version: EXACT, and optionally suite, component, mirror, keyring. */
+static int parse_debian_source(const struct ynode *n, const struct ynode *kind_node, struct recipe_source *src,
+                               struct xb_diag *d) {
+        static const char *const http_schemes[] = {"https://", "http://", "file://", NULL};
+        const struct ynode *v;
+        int r;
+
+        if ((r = yd_string(kind_node, "source.debian", &src->package, d)) < 0)
+                return r;
+        if (!debsrc_valid_package(src->package))
+                return yd_error(d, kind_node, "'source.debian' must be a Debian source package name such as runc, not '%s'",
+                                src->package);
+        if ((r = schema_require_string(n, "source", "version", &src->deb_version, d)) < 0)
+                return r;
+        if (!debsrc_valid_version(src->deb_version))
+                return yd_error(d, ynode_get(n, "version"),
+                                "'source.version' must be an exact Debian version such as 1.1.5+ds1-1, not '%s'",
+                                src->deb_version);
+        if (!(src->upstream_version = debsrc_upstream_version(src->deb_version)))
+                return -ENOMEM;
+        static const char *const names[] = {"suite", "component", NULL};
+        char **const fields[] = {&src->suite, &src->component};
+        for (size_t i = 0; names[i]; i++) {
+                char what[32];
+                (void) snprintf(what, sizeof what, "source.%s", names[i]);
+                if ((v = ynode_get(n, names[i])) && (r = yd_string(v, what, fields[i], d)) < 0)
+                        return r;
+                if (v && !debsrc_valid_suite(*fields[i]))
+                        return yd_error(d, v, "'%s' must be a name such as %s, not '%s'", what,
+                                        i == 0 ? "bookworm" : "main", *fields[i]);
+        }
+        if ((v = ynode_get(n, "mirror"))) {
+                if ((r = yd_string(v, "source.mirror", &src->mirror, d)) < 0)
+                        return r;
+                if (!url_has_scheme(src->mirror, http_schemes))
+                        return yd_error(d, v, "'source.mirror' must be an https://, http:// or file:// URL");
+        }
+        if ((v = ynode_get(n, "keyring"))) {
+                if ((r = yd_string(v, "source.keyring", &src->keyring, d)) < 0)
+                        return r;
+                if (src->keyring[0] != '/')
+                        return yd_error(d, v, "'source.keyring' must be an absolute path");
+        }
+        return 0;
+}
+
 static int parse_source(const struct ynode *n, const char *dir, struct recipe_source *src, bool with_dest,
                         struct xb_diag *d) {
         static const char *const keys[] = {"git",        "tarball", "local",
                                            "ref",        "commit",  "submodules",
-                                           "sha256",     "strip_components", NULL};
+                                           "sha256",     "strip_components", "debian", "version", "suite",
+                                           "component", "mirror", "keyring", NULL};
         static const char *const keys_dest[] = {"git",    "tarball",          "local", "ref", "commit", "submodules",
-                                                "sha256", "strip_components", "dest",  NULL};
+                                                "sha256", "strip_components", "debian", "version", "suite",
+                                                "component", "mirror", "keyring", "dest",  NULL};
         static const char *const git_schemes[] = {"https://", "http://", "git://", "ssh://",
                                                   "file://", NULL};
         static const char *const http_schemes[] = {"https://", "http://", "file://", NULL};
@@ -182,12 +243,12 @@ static int parse_source(const struct ynode *n, const char *dir, struct recipe_so
                 if ((v = ynode_get(n, source_kind_names[k]))) {
                         if (kinds++ > 0)
                                 return yd_error(d, v,
-                                                    "'source' takes exactly one of git, tarball or local");
+                                                    "'source' takes exactly one of git, tarball, local or debian");
                         kind_node = v;
                         src->kind = (enum source_kind) k;
                 }
         if (!kind_node)
-                return yd_error(d, n, "'source' needs one of git, tarball or local");
+                return yd_error(d, n, "'source' needs one of git, tarball, local or debian");
 
         /* Keys that belong to another kind are errors, not silently ignored. */
         static const struct {
@@ -196,7 +257,9 @@ static int parse_source(const struct ynode *n, const char *dir, struct recipe_so
         } owner[] = {
                 {"ref", SOURCE_GIT},           {"commit", SOURCE_GIT},
                 {"submodules", SOURCE_GIT},    {"sha256", SOURCE_TARBALL},
-                {"strip_components", SOURCE_TARBALL},
+                {"strip_components", SOURCE_TARBALL}, {"version", SOURCE_DEBIAN},
+                {"suite", SOURCE_DEBIAN},      {"component", SOURCE_DEBIAN},
+                {"mirror", SOURCE_DEBIAN},     {"keyring", SOURCE_DEBIAN},
         };
         for (size_t i = 0; i < ELEMENTSOF(owner); i++)
                 if ((v = ynode_get_key(n, owner[i].key)) && owner[i].kind != src->kind)
@@ -205,6 +268,8 @@ static int parse_source(const struct ynode *n, const char *dir, struct recipe_so
                                             source_kind_names[src->kind]);
 
         switch (src->kind) {
+        case SOURCE_DEBIAN:
+                return parse_debian_source(n, kind_node, src, d);
         case SOURCE_GIT:
                 r = yd_string(kind_node, "source.git", &src->url, d);
                 if (r < 0)
@@ -641,7 +706,7 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
                                            "toolchain", "rootfs",  "kconfig",   "build_deps",
                                            "env",   "steps",      "patches",   "artifacts",
                                            "strategies", "prefer", "timeout",   "network", "memory", "test", "version",
-                                           "per_arch", "host_deps", "sources", NULL};
+                                           "per_arch", "host_deps", "sources", "variants", NULL};
         const struct ynode *v;
         int r;
 
@@ -735,29 +800,126 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
         return 0;
 }
 
-static int recipe_decode(const struct ynode *root, const char *filename, void **ret,
-                         struct xb_diag *d) {
+/* What a variant may replace: how the engine is obtained and built, not what it is. */
+static const char *const variant_keys[] = {"version",    "source",   "sources",  "toolchain", "rootfs",
+                                           "build_deps", "host_deps", "env",     "steps",     "patches",
+                                           "artifacts",  "strategies", "per_arch", "prefer",  "timeout",
+                                           "network",    "memory",   "test",     "kconfig",   NULL};
+
+/* The recipe's mapping with the variant's keys in place of its own (a shallow copy: the
+ * nodes stay the document's, so every error still points into the file). */
+static int merge_variant(const struct ynode *root, const struct ynode *var, struct ynode *ret) {
+        *ret = (struct ynode){.type = YNODE_MAP, .line = root->line, .col = root->col};
+        size_t cap = root->n + var->n;
+        if (!(ret->keys = calloc(cap + 1, sizeof *ret->keys)) || !(ret->items = calloc(cap + 1, sizeof *ret->items)))
+                return -ENOMEM;
+        for (size_t i = 0; i < root->n; i++) {
+                const char *k = root->keys[i]->value;
+                if (streq(k, "variants"))
+                        continue;
+                const struct ynode *over = ynode_get_key(var, k);
+                ret->keys[ret->n] = (struct ynode *) (over ? over : root->keys[i]);
+                ret->items[ret->n++] = (struct ynode *) (over ? ynode_get(var, k) : root->items[i]);
+        }
+        for (size_t i = 0; i < var->n; i++)
+                if (!ynode_get(root, var->keys[i]->value)) {
+                        ret->keys[ret->n] = var->keys[i];
+                        ret->items[ret->n++] = var->items[i];
+                }
+        return 0;
+}
+
+static void merged_clear(struct ynode *m) {
+        free(m->keys);
+        free(m->items);
+}
+
+static int recipe_decode_one(const struct ynode *root, const char *dir, const char *filename, struct recipe **ret,
+                             struct xb_diag *d) {
         _cleanup_(recipe_freep) struct recipe *rc = calloc(1, sizeof *rc);
-        _cleanup_free_ char *dir = NULL, *cwd = NULL;
         int r;
 
-        if (!rc || !(rc->path = strdup(filename)) || !(dir = path_dirname(filename)))
-                return -ENOMEM;
-        /* Local sources are relative to the recipe's directory, whatever our cwd is later. */
-        if (dir[0] != '/') {
-                cwd = getcwd(NULL, 0);
-                if (!cwd)
-                        return -errno;
-                rc->dir = streq(dir, ".") ? TAKE_PTR(cwd) : path_join(cwd, dir);
-        } else
-                rc->dir = TAKE_PTR(dir);
-        if (!rc->dir)
+        if (!rc || !(rc->path = strdup(filename)) || !(rc->dir = strdup(dir)))
                 return -ENOMEM;
         r = recipe_from_tree(root, rc->dir, rc, d);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(rc);
         return 0;
+}
+
+static int recipe_decode_variant(const struct ynode *root, const char *filename, const char *variant,
+                                 struct recipe **ret, struct xb_diag *d) {
+        _cleanup_(recipe_freep) struct recipe *rc = NULL, *chosen = NULL;
+        _cleanup_free_ char *dir = NULL, *cwd = NULL, *absdir = NULL;
+        const struct ynode *vars = root->type == YNODE_MAP ? ynode_get(root, "variants") : NULL;
+        int r;
+
+        if (!(dir = path_dirname(filename)))
+                return -ENOMEM;
+        /* Local sources are relative to the recipe's directory, whatever our cwd is later. */
+        if (dir[0] != '/') {
+                cwd = getcwd(NULL, 0);
+                if (!cwd)
+                        return -errno;
+                absdir = streq(dir, ".") ? TAKE_PTR(cwd) : path_join(cwd, dir);
+        } else
+                absdir = TAKE_PTR(dir);
+        if (!absdir)
+                return -ENOMEM;
+        r = recipe_decode_one(root, absdir, filename, &rc, d);
+        if (r < 0)
+                return r;
+        if (!(rc->variants = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        if (vars) {
+                if (vars->type != YNODE_MAP)
+                        return yd_error(d, vars, "'variants' must be a mapping of names to recipe keys");
+                for (size_t i = 0; i < vars->n; i++) {
+                        const struct ynode *k = vars->keys[i], *v = vars->items[i];
+                        _cleanup_(recipe_freep) struct recipe *vr = NULL;
+                        _cleanup_free_ char *name = NULL;
+                        struct ynode merged = {0};
+                        char what[96];
+                        if ((r = schema_name(k, "variants", &name, d)) < 0)
+                                return r;
+                        (void) snprintf(what, sizeof what, "variants.%s", name);
+                        if (v->type != YNODE_MAP)
+                                return yd_error(d, v, "'%s' must be a mapping of recipe keys", what);
+                        if ((r = yd_mapping(v, what, variant_keys, d)) < 0)
+                                return r;
+                        r = merge_variant(root, v, &merged);
+                        if (r >= 0)
+                                r = recipe_decode_one(&merged, absdir, filename, &vr, d);
+                        merged_clear(&merged);
+                        if (r < 0)
+                                return r;
+                        if (strv_extend(&rc->variants, name) < 0)
+                                return -ENOMEM;
+                        if (variant && streq(variant, name)) {
+                                chosen = TAKE_PTR(vr);
+                                if (!(chosen->variant = strdup(name)))
+                                        return -ENOMEM;
+                        }
+                }
+        }
+        if (variant && !chosen) {
+                _cleanup_free_ char *names = strv_join(rc->variants, ", ");
+                diag_set(d, rc->name_pos.line, rc->name_pos.col,
+                         "recipe '%s' has no variant '%s' (%s%s)", rc->name, variant,
+                         rc->variants[0] ? "it has: " : "it has no variants:", rc->variants[0] ? strempty(names) : "");
+                return -XB_E_NOT_FOUND;
+        }
+        if (chosen) {
+                chosen->variants = TAKE_PTR(rc->variants);
+                *ret = TAKE_PTR(chosen);
+        } else
+                *ret = TAKE_PTR(rc);
+        return 0;
+}
+
+static int recipe_decode(const struct ynode *root, const char *filename, void **ret, struct xb_diag *d) {
+        return recipe_decode_variant(root, filename, NULL, (struct recipe **) ret, d);
 }
 
 int recipe_parse(const char *data, size_t size, const char *filename, struct recipe **ret,
@@ -767,4 +929,30 @@ int recipe_parse(const char *data, size_t size, const char *filename, struct rec
 
 int recipe_load(const char *path, struct recipe **ret, struct xb_diag *reterr) {
         return schema_load(path, recipe_decode, (void **) ret, reterr);
+}
+
+int recipe_parse_variant(const char *data, size_t size, const char *filename, const char *variant,
+                         struct recipe **ret, struct xb_diag *reterr) {
+        _cleanup_(ynode_freep) struct ynode *root = NULL;
+        struct xb_diag d = {0};
+        int r;
+
+        if (!variant)
+                return recipe_parse(data, size, filename, ret, reterr);
+        diag_set_file(&d, filename);
+        r = ydoc_parse(data, size, &root, &d);
+        if (r >= 0)
+                r = recipe_decode_variant(root, filename ? filename : "<input>", variant, ret, &d);
+        if (r < 0 && r != -ENOMEM && reterr)
+                *reterr = d;
+        return r;
+}
+
+int recipe_load_variant(const char *path, const char *variant, struct recipe **ret, struct xb_diag *reterr) {
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0;
+        int r = schema_read_file(path, &data, &size, reterr);
+        if (r < 0)
+                return r;
+        return recipe_parse_variant(data, size, path, variant, ret, reterr);
 }

@@ -21,6 +21,7 @@ enum source_kind {
         SOURCE_GIT,
         SOURCE_TARBALL,
         SOURCE_LOCAL,
+        SOURCE_DEBIAN,
         _SOURCE_KIND_MAX,
         _SOURCE_KIND_INVALID = -EINVAL,
 };
@@ -36,6 +37,14 @@ struct recipe_source {
         char *sha256;              /* tarball: 64 lowercase hex digits */
         unsigned strip_components; /* tarball */
         char *path;                /* local: absolute (relative ones are taken from the recipe's dir) */
+        /* debian: a source package of the host's Debian mirror (src/fetch/debsrc.h) */
+        char *package;
+        char *deb_version;      /* exact, with epoch and revision: 1:5.0.2-1+deb12u4 */
+        char *upstream_version; /* derived: 5.0.2 */
+        char *suite;            /* NULL: bookworm */
+        char *component;        /* NULL: main */
+        char *mirror;           /* NULL: from the host's apt sources (tests set one) */
+        char *keyring;          /* NULL: Debian's archive keyring */
 };
 
 /* A second repository laid out inside the main source tree (docker/cli beside moby). */
@@ -122,6 +131,8 @@ struct recipe {
         bool network;     /* the steps need the network (qemu-system: user networking on) */
         unsigned long long memory_mib; /* RAM + swap the build needs; 0: not said */
         struct recipe_test *test;      /* the functional test; NULL: none */
+        char **variants; /* the names under variants:, in order (never NULL after load) */
+        char *variant;   /* the one this recipe was loaded as, NULL: the recipe itself */
 };
 
 struct recipe *recipe_free(struct recipe *r);
@@ -132,6 +143,12 @@ DEFINE_FREEP(struct recipe, recipe_free)
 int recipe_parse(const char *data, size_t size, const char *filename, struct recipe **ret,
                  struct xb_diag *reterr);
 int recipe_load(const char *path, struct recipe **ret, struct xb_diag *reterr);
+/* The same, as variant (variants: NAME:): each key the variant gives replaces the recipe's key
+ * of that name, whole. NULL: the recipe itself. Every variant is checked whichever is asked
+ * for; asking for one the recipe lacks is -XB_E_NOT_FOUND naming those it has. */
+int recipe_parse_variant(const char *data, size_t size, const char *filename, const char *variant,
+                         struct recipe **ret, struct xb_diag *reterr);
+int recipe_load_variant(const char *path, const char *variant, struct recipe **ret, struct xb_diag *reterr);
 
 bool recipe_supports_arch(const struct recipe *r, enum xb_arch a);
 /* What a build of arch with strategy s uses: the strategy's own, else the arch's, else the

@@ -23,6 +23,7 @@ struct toolchain *toolchain_free(struct toolchain *t) {
         strv_free(t->host_packages);
         strv_free(t->env);
         strv_free(t->sysroot_env);
+        strv_free(t->target_env);
         for (size_t i = 0; i < _XB_ARCH_MAX; i++) {
                 strv_free(t->arches[i].packages);
                 strv_free(t->arches[i].env);
@@ -56,7 +57,7 @@ static int parse_arch_entry(const struct ynode *n, const char *what, struct tool
 
 static int toolchain_from_tree(const struct ynode *root, struct toolchain *t, struct xb_diag *d) {
         static const char *const keys[] = {"name", "summary", "kind", "host_packages", "env",
-                                           "sysroot_env", "arches", NULL};
+                                           "sysroot_env", "target_env", "arches", NULL};
         const struct ynode *v;
         char what[64];
         int r;
@@ -85,6 +86,11 @@ static int toolchain_from_tree(const struct ynode *root, struct toolchain *t, st
                 if ((r = schema_env(v, "env", &t->env, d)) < 0)
                         return r;
         } else if (!(t->env = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        if ((v = ynode_get(root, "target_env"))) {
+                if ((r = schema_env(v, "target_env", &t->target_env, d)) < 0)
+                        return r;
+        } else if (!(t->target_env = calloc(1, sizeof(char *))))
                 return -ENOMEM;
         if ((v = ynode_get(root, "sysroot_env"))) {
                 if ((r = schema_env(v, "sysroot_env", &t->sysroot_env, d)) < 0)

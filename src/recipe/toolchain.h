@@ -29,7 +29,10 @@ struct toolchain {
         char *summary;
         enum toolchain_kind kind;
         char **host_packages; /* needed whatever the target */
-        char **env;           /* for every target; per-arch env is applied over it */
+        char **target_env;    /* for every strategy, the target's own compilers too (chroot,
+                               * qemu-system, remote): what makes a build the same wherever it
+                               * runs (GOARM, -trimpath); cross applies env over it */
+        char **env;           /* cross: for every target; per-arch env is applied over it */
         char **sysroot_env;   /* over those when the build has an ARM sysroot (build_deps):
                                * what points the compilers at it, so recipes need not */
         struct toolchain_arch arches[_XB_ARCH_MAX];

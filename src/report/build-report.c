@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <json-c/json.h>
+
+#include "core/json-util.h"
 #include <string.h>
 #include <time.h>
 
@@ -12,9 +14,6 @@
 #define XB_VERSION "unknown"
 #endif
 
-static json_object *str_or_null(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
-}
 
 static json_object *report_json(const struct build_report *rep) {
         json_object *o = json_object_new_object(), *src = json_object_new_object(), *phases = json_object_new_object();
@@ -28,42 +27,47 @@ static json_object *report_json(const struct build_report *rep) {
         }
         (void) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
         json_object_object_add(o, "xbuild", json_object_new_string(XB_VERSION));
-        json_object_object_add(o, "recipe", str_or_null(rep->recipe));
-        json_object_object_add(o, "recipe_file", str_or_null(rep->recipe_file));
-        json_object_object_add(o, "arch", str_or_null(rep->arch));
-        json_object_object_add(o, "strategy", str_or_null(rep->strategy));
-        json_object_object_add(o, "strategy_reason", str_or_null(rep->strategy_reason));
+        json_object_object_add(o, "recipe", json_str_or_null(rep->recipe));
+        json_object_object_add(o, "recipe_file", json_str_or_null(rep->recipe_file));
+        json_object_object_add(o, "variant", json_str_or_null(rep->variant));
+        json_object_object_add(o, "arch", json_str_or_null(rep->arch));
+        json_object_object_add(o, "strategy", json_str_or_null(rep->strategy));
+        json_object_object_add(o, "strategy_reason", json_str_or_null(rep->strategy_reason));
         json_object_object_add(o, "built_at", json_object_new_string(when));
-        json_object_object_add(o, "status", str_or_null(rep->status));
+        json_object_object_add(o, "status", json_str_or_null(rep->status));
         json_object_object_add(o, "exit_code", json_object_new_int(rep->exit_code));
         if (rep->error) {
                 json_object *f = json_object_new_object();
                 json_object_object_add(f, "message", json_object_new_string(rep->error));
-                json_object_object_add(f, "phase", str_or_null(rep->failed_phase));
+                json_object_object_add(f, "phase", json_str_or_null(rep->failed_phase));
                 if (rep->failed_step) {
                         json_object_object_add(f, "step", json_object_new_int64((int64_t) rep->failed_step));
-                        json_object_object_add(f, "command", str_or_null(rep->failed_step_command));
+                        json_object_object_add(f, "command", json_str_or_null(rep->failed_step_command));
                 }
-                json_object_object_add(f, "log", str_or_null(rep->failed_log));
-                json_object_object_add(f, "last_lines", str_or_null(rep->failed_tail));
+                json_object_object_add(f, "log", json_str_or_null(rep->failed_log));
+                json_object_object_add(f, "last_lines", json_str_or_null(rep->failed_tail));
                 json_object_object_add(o, "failure", f);
         } else
                 json_object_object_add(o, "failure", NULL);
         if (rep->teardown_error)
                 json_object_object_add(o, "teardown_error", json_object_new_string(rep->teardown_error));
-        json_object_object_add(src, "kind", str_or_null(rep->source_kind));
+        json_object_object_add(src, "kind", json_str_or_null(rep->source_kind));
         if (rep->source_where)
                 json_object_object_add(src, rep->source_is_path ? "path" : "url", json_object_new_string(rep->source_where));
         if (rep->source_commit)
                 json_object_object_add(src, "commit", json_object_new_string(rep->source_commit));
         if (rep->source_sha256)
                 json_object_object_add(src, "sha256", json_object_new_string(rep->source_sha256));
+        if (rep->source_package)
+                json_object_object_add(src, "package", json_object_new_string(rep->source_package));
+        if (rep->source_version)
+                json_object_object_add(src, "version", json_object_new_string(rep->source_version));
         if (rep->source_epoch >= 0)
                 json_object_object_add(src, "source_date_epoch", json_object_new_int64(rep->source_epoch));
         json_object_object_add(o, "source", src);
-        json_object_object_add(o, "toolchain", str_or_null(rep->toolchain));
-        json_object_object_add(o, "toolchain_version", str_or_null(rep->toolchain_version));
-        json_object_object_add(o, "rootfs", str_or_null(rep->rootfs));
+        json_object_object_add(o, "toolchain", json_str_or_null(rep->toolchain));
+        json_object_object_add(o, "toolchain_version", json_str_or_null(rep->toolchain_version));
+        json_object_object_add(o, "rootfs", json_str_or_null(rep->rootfs));
         if (rep->build_host) {
                 json_object *bh = json_object_new_object();
                 for (char *const *e = rep->build_host; bh && *e; e++) {

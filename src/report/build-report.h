@@ -18,11 +18,14 @@ struct build_phase {
 
 struct build_report {
         const char *recipe, *recipe_file, *arch, *strategy, *strategy_reason;
+        const char *variant; /* NULL: the recipe itself */
         const char *source_kind;   /* git, tarball, local, override */
         const char *source_where;  /* url or path */
         bool source_is_path;
         const char *source_commit; /* NULL unless git */
         const char *source_sha256; /* NULL unless tarball */
+        const char *source_package; /* debian: the source package and its exact version */
+        const char *source_version;
         long long source_epoch;    /* -1: unknown */
         const char *toolchain, *toolchain_version, *rootfs;
         char *const *build_host;   /* "KEY=VALUE": the VM or remote host, NULL for this one */

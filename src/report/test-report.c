@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "core/atomic-file.h"
+#include "core/json-util.h"
 #include "core/macro.h"
 #include "core/path.h"
 #include "test-report.h"
@@ -38,9 +39,6 @@ void test_result_clear(struct test_result *t) {
         *t = (struct test_result){0};
 }
 
-static json_object *str_or_null(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
-}
 
 static json_object *seconds_or_null(double s) {
         return s >= 0 ? json_object_new_double(s) : NULL;
@@ -55,9 +53,9 @@ json_object *test_result_json(const struct test_result *t) {
                         json_object_put(guest);
                 return NULL;
         }
-        json_object_object_add(o, "status", str_or_null(t->status));
+        json_object_object_add(o, "status", json_str_or_null(t->status));
         json_object_object_add(o, "exit_code", json_object_new_int(t->exit_code));
-        json_object_object_add(o, "error", str_or_null(t->error));
+        json_object_object_add(o, "error", json_str_or_null(t->error));
         for (size_t i = 0; i < _TEST_CHECK_MAX; i++) {
                 const struct test_check *c = &t->checks[i];
                 json_object *j = json_object_new_object();
@@ -67,7 +65,7 @@ json_object *test_result_json(const struct test_result *t) {
                 json_object_object_add(j, "status",
                                        json_object_new_string(c->ran ? check_status_names[c->status] : "skipped"));
                 json_object_object_add(j, "seconds", c->ran ? seconds_or_null(c->seconds) : NULL);
-                json_object_object_add(j, "detail", str_or_null(c->detail));
+                json_object_object_add(j, "detail", json_str_or_null(c->detail));
                 json_object_array_add(checks, j);
         }
         json_object_object_add(o, "checks", checks);
@@ -80,21 +78,21 @@ json_object *test_result_json(const struct test_result *t) {
                                t->checks[TEST_CHECK_RUN].ran ? seconds_or_null(t->checks[TEST_CHECK_RUN].seconds) : NULL);
         json_object_object_add(timings, "vm_start_to_container_exit", seconds_or_null(t->vm_to_exit_s));
         json_object_object_add(o, "seconds", timings);
-        json_object_object_add(guest, "machine", str_or_null(t->machine));
-        json_object_object_add(guest, "kernel_release", str_or_null(t->kernel_release));
-        json_object_object_add(guest, "kernel_package", str_or_null(t->kernel_package));
-        json_object_object_add(guest, "cgroup", str_or_null(t->cgroup));
-        json_object_object_add(guest, "cgroup_mounted", str_or_null(t->cgroup_mounted));
+        json_object_object_add(guest, "machine", json_str_or_null(t->machine));
+        json_object_object_add(guest, "kernel_release", json_str_or_null(t->kernel_release));
+        json_object_object_add(guest, "kernel_package", json_str_or_null(t->kernel_package));
+        json_object_object_add(guest, "cgroup", json_str_or_null(t->cgroup));
+        json_object_object_add(guest, "cgroup_mounted", json_str_or_null(t->cgroup_mounted));
         json_object_object_add(guest, "clock_skew_seconds", t->clock_known ? json_object_new_int64(t->clock_skew_s) : NULL);
         json_object_object_add(o, "guest", guest);
-        json_object_object_add(o, "kconfig_verdict", str_or_null(t->kconfig_verdict));
+        json_object_object_add(o, "kconfig_verdict", json_str_or_null(t->kconfig_verdict));
         json_object_object_add(o, "kconfig", t->kconfig ? json_object_get(t->kconfig) : NULL);
-        json_object_object_add(o, "expected", str_or_null(t->expected));
-        json_object_object_add(logs, "console", str_or_null(t->console_log));
-        json_object_object_add(logs, "daemon", str_or_null(t->daemon_log));
-        json_object_object_add(logs, "run", str_or_null(t->run_log));
+        json_object_object_add(o, "expected", json_str_or_null(t->expected));
+        json_object_object_add(logs, "console", json_str_or_null(t->console_log));
+        json_object_object_add(logs, "daemon", json_str_or_null(t->daemon_log));
+        json_object_object_add(logs, "run", json_str_or_null(t->run_log));
         json_object_object_add(o, "logs", logs);
-        json_object_object_add(o, "last_lines", str_or_null(t->failed_tail));
+        json_object_object_add(o, "last_lines", json_str_or_null(t->failed_tail));
         return o;
 }
 
@@ -111,9 +109,9 @@ int test_report_write(const struct test_result *t, const char *recipe, const cha
                 return -ENOMEM;
         }
         (void) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-        json_object_object_add(o, "recipe", str_or_null(recipe));
-        json_object_object_add(o, "arch", str_or_null(arch));
-        json_object_object_add(o, "artifacts_dir", str_or_null(artifacts_dir));
+        json_object_object_add(o, "recipe", json_str_or_null(recipe));
+        json_object_object_add(o, "arch", json_str_or_null(arch));
+        json_object_object_add(o, "artifacts_dir", json_str_or_null(artifacts_dir));
         json_object_object_add(o, "tested_at", json_object_new_string(when));
         json_object_object_add(o, "test", body);
         const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);

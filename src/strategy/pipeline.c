@@ -364,8 +364,11 @@ static int lay_out_source(struct build_job *job) {
         struct source_opts so = {.override = job->opts->source_override, .patches_dir = patches, .http = {.retries = 3},
                                  .git_mirrors = job->opts->git_mirrors, .extra_overrides = job->opts->extra_sources,
                                  .transfer = transfer_cb};
-        log_info("Source: %s", job->opts->source_override ? job->opts->source_override
-                               : rc->source.kind == SOURCE_LOCAL ? rc->source.path : rc->source.url);
+        if (!job->opts->source_override && rc->source.kind == SOURCE_DEBIAN)
+                log_info("Source: Debian source package %s %s", rc->source.package, rc->source.deb_version);
+        else
+                log_info("Source: %s", job->opts->source_override ? job->opts->source_override
+                                       : rc->source.kind == SOURCE_LOCAL ? rc->source.path : rc->source.url);
         _cleanup_(xb_detail_clear) struct xb_detail e = {0};
         r = source_prepare(rc, job->cache, &so, job->src_dir, &job->source, &e);
         if (r >= 0)
@@ -508,6 +511,7 @@ static int write_report(struct build_job *job, const struct artifacts_result *ar
         struct build_report rep = {
                 .recipe = rc->name,
                 .recipe_file = rc->path,
+                .variant = rc->variant,
                 .arch = job->ai->name,
                 .strategy = strategy_to_string(job->ops->id),
                 .strategy_reason = job->plan->reason,
@@ -517,6 +521,8 @@ static int write_report(struct build_job *job, const struct artifacts_result *ar
                 .source_is_path = o->source_override || rc->source.kind == SOURCE_LOCAL,
                 .source_commit = rc->source.kind == SOURCE_GIT ? rc->source.commit : NULL,
                 .source_sha256 = rc->source.kind == SOURCE_TARBALL ? rc->source.sha256 : NULL,
+                .source_package = o->source_override || rc->source.kind != SOURCE_DEBIAN ? NULL : rc->source.package,
+                .source_version = o->source_override || rc->source.kind != SOURCE_DEBIAN ? NULL : rc->source.deb_version,
                 .source_epoch = job->source.epoch,
                 .toolchain = job->plan->toolchain,
                 .toolchain_version = job->toolchain_version,
@@ -594,7 +600,7 @@ int build_run(const struct strategy_ops *ops, const struct recipe_bundle *bundle
                 goto report;
         }
         /* OUT is the user's; below it nothing is followed through a symlink planted there. */
-        r = asprintf(&below, "%s/%s/logs", job.recipe->name, job.ai->name) < 0 ? -ENOMEM
+        r = asprintf(&below, "%s/logs", plan->out_rel) < 0 ? -ENOMEM
                                                                                  : mkdir_p_beneath(plan->out_root, below, 0755);
         if (r < 0) {
                 build_fail_errno(&job, r, r == -ELOOP ? XB_EXIT_BAD_INPUT : XB_EXIT_BUILD_FAILED,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
+#include "core/json-util.h"
 #include "core/strv.h"
 #include "plan-json.h"
 
@@ -25,9 +26,6 @@ static json_object *env_json(char *const *l) {
         return o;
 }
 
-static json_object *str_or_null(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
-}
 
 static json_object *source_json(const struct recipe_source *s) {
         json_object *o = json_object_new_object();
@@ -44,6 +42,12 @@ static json_object *source_json(const struct recipe_source *s) {
                 json_object_object_add(o, "sha256", json_object_new_string(s->sha256));
                 json_object_object_add(o, "strip_components",
                                        json_object_new_int((int) s->strip_components));
+                break;
+        case SOURCE_DEBIAN:
+                json_object_object_add(o, "package", json_object_new_string(s->package));
+                json_object_object_add(o, "version", json_object_new_string(s->deb_version));
+                json_object_object_add(o, "suite", json_object_new_string(s->suite ?: "bookworm"));
+                json_object_object_add(o, "component", json_object_new_string(s->component ?: "main"));
                 break;
         default:
                 json_object_object_add(o, "path", json_object_new_string(s->path));
@@ -85,7 +89,7 @@ static json_object *recipe_test_json(const struct recipe_test *t) {
                 json_object_object_add(o, "daemon", d);
         } else
                 json_object_object_add(o, "daemon", NULL);
-        json_object_object_add(o, "image", str_or_null(t->image));
+        json_object_object_add(o, "image", json_str_or_null(t->image));
         json_object_object_add(o, "run", json_object_new_string(t->run));
         json_object_object_add(o, "expect", json_object_new_string(t->expect));
         json_object_object_add(o, "timeout", json_object_new_int((int) t->timeout));
@@ -116,6 +120,11 @@ json_object *recipe_to_json(const struct recipe *rc) {
         json_object_object_add(o, "name", json_object_new_string(rc->name));
         json_object_object_add(o, "summary", json_object_new_string(rc->summary));
         json_object_object_add(o, "file", json_object_new_string(rc->path));
+        json_object_object_add(o, "variant", rc->variant ? json_object_new_string(rc->variant) : NULL);
+        json_object *variants = json_object_new_array();
+        for (char **v = rc->variants; variants && v && *v; v++)
+                json_object_array_add(variants, json_object_new_string(*v));
+        json_object_object_add(o, "variants", variants);
         for (size_t i = 0; i < rc->n_arches; i++)
                 json_object_array_add(arches, json_object_new_string(arch_to_string(rc->arches[i])));
         json_object_object_add(o, "arches", arches);
@@ -128,9 +137,9 @@ json_object *recipe_to_json(const struct recipe *rc) {
                 json_object_array_add(extra, es);
         }
         json_object_object_add(o, "sources", extra);
-        json_object_object_add(o, "toolchain", str_or_null(rc->toolchain));
+        json_object_object_add(o, "toolchain", json_str_or_null(rc->toolchain));
         json_object_object_add(o, "rootfs", json_object_new_string(rc->rootfs));
-        json_object_object_add(o, "kconfig", str_or_null(rc->kconfig));
+        json_object_object_add(o, "kconfig", json_str_or_null(rc->kconfig));
         json_object_object_add(o, "build_deps", strv_json(rc->build_deps));
         json_object_object_add(o, "host_deps", strv_json(rc->host_deps));
         json_object_object_add(o, "env", env_json(rc->env));
@@ -159,7 +168,7 @@ json_object *recipe_to_json(const struct recipe *rc) {
                 json_object_object_add(so, "env", env_json(st->env));
                 json_object_object_add(so, "build_deps", st->build_deps ? strv_json(st->build_deps) : NULL);
                 json_object_object_add(so, "steps", st->steps ? strv_json(st->steps) : NULL);
-                json_object_object_add(so, "rootfs", str_or_null(st->rootfs));
+                json_object_object_add(so, "rootfs", json_str_or_null(st->rootfs));
                 json_object_object_add(strats, strategy_to_string((enum xb_strategy) s), so);
         }
         json_object_object_add(o, "strategies", strats);
@@ -180,6 +189,7 @@ json_object *plan_to_json(const struct plan *p) {
                 return NULL;
         }
         json_object_object_add(o, "recipe", json_object_new_string(p->recipe->name));
+        json_object_object_add(o, "variant", p->recipe->variant ? json_object_new_string(p->recipe->variant) : NULL);
         json_object_object_add(o, "file", json_object_new_string(p->recipe->path));
         json_object_object_add(o, "arch", json_object_new_string(arch_to_string(p->arch)));
         json_object_object_add(o, "triplet", json_object_new_string(arch_info(p->arch)->triplet));
@@ -196,11 +206,11 @@ json_object *plan_to_json(const struct plan *p) {
                 json_object_object_add(probes, strategy_to_string((enum xb_strategy) s), po);
         }
         json_object_object_add(o, "probes", probes);
-        json_object_object_add(o, "chosen", str_or_null(strategy_to_string(p->chosen)));
+        json_object_object_add(o, "chosen", json_str_or_null(strategy_to_string(p->chosen)));
         json_object_object_add(o, "forced", json_object_new_boolean(p->forced));
         json_object_object_add(o, "shown", json_object_new_string(strategy_to_string(p->shown)));
         json_object_object_add(o, "reason", json_object_new_string(p->reason));
-        json_object_object_add(o, "toolchain", str_or_null(p->toolchain));
+        json_object_object_add(o, "toolchain", json_str_or_null(p->toolchain));
         json_object_object_add(o, "rootfs", json_object_new_string(p->rootfs));
         json_object_object_add(o, "build_deps", strv_json(p->build_deps));
         json_object_object_add(o, "env", env_json(p->env));

@@ -40,6 +40,7 @@ void plan_free(struct plan *p) {
         free(p->reason);
         free(p->out_root);
         free(p->out_dir);
+        free(p->out_rel);
         free(p->work_dir);
         free(p->toolchain);
         free(p->rootfs);
@@ -202,7 +203,7 @@ static int make_vars(const struct recipe *rc, enum xb_arch arch, enum xb_strateg
         vars[10] = (struct expand_var){"sysroot", buf[3]};
         /* What upstream stamps its version with: the checkout has no .git to ask. */
         vars[11] = (struct expand_var){"commit", strempty(rc->source.commit)};
-        vars[12] = (struct expand_var){"ref", strempty(rc->source.ref)};
+        vars[12] = (struct expand_var){"ref", strempty(rc->source.kind == SOURCE_DEBIAN ? rc->source.deb_version : rc->source.ref)};
         vars[13] = (struct expand_var){"version", strempty(recipe_version(rc))};
         return 0;
 }
@@ -250,6 +251,15 @@ static int build_env(struct plan *p, const struct recipe *rc, const struct toolc
                                 if ((r = strv_env_set(&p->env, key, vars[k].value)) < 0)
                                         return r;
                         }
+        /* Go never reaches for the network on its own (modules come from vendor/, which Go
+         * 1.14+ uses by itself when vendor/modules.txt is there, or from GOPATH), nor swaps in
+         * another toolchain (Go 1.21+): a recipe saying network: true, or setting these, decides
+         * otherwise. */
+        if (rc->toolchain && streq(rc->toolchain, "go") && !rc->network &&
+            ((r = strv_env_set(&p->env, "GOPROXY", "off")) < 0 || (r = strv_env_set(&p->env, "GOTOOLCHAIN", "local")) < 0))
+                return r;
+        if (tc && (r = env_apply(&p->env, tc->target_env, vars, n)) < 0)
+                return r;
         if (tc && s == XB_STRATEGY_CROSS) {
                 if ((r = env_apply(&p->env, tc->env, vars, n)) < 0 ||
                     (r = env_apply(&p->env, tc->arches[p->arch].env, vars, n)) < 0)
@@ -329,7 +339,10 @@ int plan_make(const struct recipe *rc, const struct toolchain *tc, enum xb_arch 
                 return -ENOMEM;
         p->recipe = rc;
         p->arch = arch;
-        if (!(p->out_root = strdup(out)) || asprintf(&p->out_dir, "%s/%s/%s", out, rc->name, arch_to_string(arch)) < 0)
+        /* A variant builds the same engine another way: its own directory, never over the other. */
+        if (!(p->out_root = strdup(out)) ||
+            asprintf(&p->out_rel, "%s%s%s/%s", rc->name, rc->variant ? "@" : "", strempty(rc->variant), arch_to_string(arch)) < 0 ||
+            !(p->out_dir = path_join(out, p->out_rel)))
                 return -ENOMEM;
         for (int s = 0; s < _XB_STRATEGY_MAX; s++) {
                 r = probe(rc, tc, arch, (enum xb_strategy) s, host, &p->probes[s]);

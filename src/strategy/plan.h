@@ -53,7 +53,8 @@ struct plan {
         bool forced;             /* --strategy */
         char *reason;
         char *out_root; /* --out-dir, default "out" */
-        char *out_dir;  /* OUT/NAME/ARCH: artifacts, logs/, report.json */
+        char *out_dir;  /* OUT/NAME[@VARIANT]/ARCH: artifacts, logs/, report.json */
+        char *out_rel;  /* NAME[@VARIANT]/ARCH: out_dir below out_root */
         char *work_dir; /* cross: CACHE/work/NAME-ARCH; remote: .xbuild-work/NAME-ARCH-ID on the
                          * host; NULL for the others */
         char *toolchain;

@@ -103,8 +103,28 @@ static const char *static_arm_trap_hint(const struct elf_info *e, const char *pa
                "too; link it dynamically on this arch, or build it with CGO_ENABLED=0 where the engine allows";
 }
 
-/* Exit status, signal, expected output and known traps, into vr. */
-static void judge_run(struct verify_run *vr, const struct elf_info *e, const char *path, const char *expected) {
+/* The whole output of a smoke run, for its regex (the report keeps only the last lines): a
+ * --help runs to hundreds of lines and the line looked for may be anywhere. Bounded. */
+#define SMOKE_OUTPUT_MAX (1U << 20)
+struct smoke_output {
+        char *data;
+        size_t len;
+};
+
+static void smoke_output_line(void *userdata, const char *line) {
+        struct smoke_output *o = userdata;
+        size_t l = strlen(line);
+        if (!o->data || o->len + l + 2 > SMOKE_OUTPUT_MAX)
+                return;
+        memcpy(o->data + o->len, line, l);
+        o->len += l;
+        o->data[o->len++] = '\n';
+        o->data[o->len] = 0;
+}
+
+/* Exit status, signal, expected output (matched against all of it) and known traps, into vr. */
+static void judge_run(struct verify_run *vr, const struct elf_info *e, const char *path, const char *expected,
+                      const char *all_output) {
         int sig = vr->signal ? vr->signal : qemu_signal(vr->output);
         if (!vr->signal && sig && vr->exit_code == 128 + sig) {
                 vr->signal = sig;
@@ -118,7 +138,7 @@ static void judge_run(struct verify_run *vr, const struct elf_info *e, const cha
                 if (regcomp(&re, expected, REG_EXTENDED | REG_NEWLINE | REG_NOSUB) != 0)
                         vr->output_mismatch = true;
                 else {
-                        vr->output_mismatch = regexec(&re, vr->output, 0, NULL, 0) != 0;
+                        vr->output_mismatch = regexec(&re, all_output ? all_output : vr->output, 0, NULL, 0) != 0;
                         regfree(&re);
                 }
                 vr->ok = !vr->output_mismatch;
@@ -185,9 +205,12 @@ int verify_artifact(const char *path, const struct verify_opts *o, struct verify
                 if ((r = smoke_argv(helper, qemu, path, ret->elf.is_static ? NULL : o->sysroot, vr->argv,
                                     o->envs ? o->envs[i] : NULL, &argv)) < 0)
                         return r;
+                _cleanup_free_ char *all = o->outputs && o->outputs[i] ? calloc(1, SMOKE_OUTPUT_MAX) : NULL;
+                struct smoke_output so = {.data = all};
                 struct spawn_req req = {.argv = argv, .stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE,
                                         .timeout_ms = (o->timeout_s ? o->timeout_s : 60) * 1000U, .kill_grace_ms = 2000,
-                                        .flags = SPAWN_NEW_PGRP};
+                                        .flags = SPAWN_NEW_PGRP, .on_line = all ? smoke_output_line : NULL,
+                                        .userdata = all ? &so : NULL};
                 r = spawn_run(&req, &res);
                 if (r < 0)
                         return xb_detail_set(err, r, "cannot run %s: %s", qemu, xb_strerror(r));
@@ -206,7 +229,7 @@ int verify_artifact(const char *path, const struct verify_opts *o, struct verify
                                              "smoke runs need a sandbox and this host refuses one (%.*s): run as root "
                                              "or allow unprivileged user namespaces",
                                              (int) strcspn(vr->output, "\n"), vr->output);
-                judge_run(vr, &ret->elf, path, o->outputs ? o->outputs[i] : NULL);
+                judge_run(vr, &ret->elf, path, o->outputs ? o->outputs[i] : NULL, all);
                 if (!vr->ok)
                         ret->ok = false;
         }

@@ -63,6 +63,28 @@ else
         echo "ok - meson cross file # SKIP no meson"; TAP_N=$((TAP_N + 1))
 fi
 
+# A smoke run's output regex sees all the output, not only the last lines: a --help whose
+# wanted line comes first, then 200 more.
+mkdir -p "$TMP/longhelp"
+printf '#include <stdio.h>\nint main(void) { puts("Usage: longhelp [--userns-remap string]"); for (int i = 0; i < 200; i++) printf("  --option-%%d\\n", i); return 0; }\n' >"$TMP/longhelp/l.c"
+cat >"$TMP/longhelp.yaml" <<Y
+name: longhelp
+summary: a long --help
+arches: [armhf]
+source: {local: "$TMP/longhelp"}
+toolchain: gcc
+steps: ['\$CC -static -o l l.c']
+env: {CC: "\${triplet}-gcc"}
+artifacts:
+  - path: l
+    expect: {static: true, runs: [{args: [--help], output: '^Usage: longhelp \[--userns-remap string\]\$'}]}
+Y
+xb build "$TMP/longhelp.yaml" --strategy cross --out-dir "$OUTD"
+check "an output regex matches a line 200 lines before the end" eval 'rc_is 0 && out_has "l: verified"'
+sed -i 's/userns-remap string/userns-remap other/' "$TMP/longhelp.yaml"
+xb build "$TMP/longhelp.yaml" --strategy cross --out-dir "$OUTD"
+check "and a line that is not in the output anywhere fails verification" eval 'rc_is 3'
+
 # A recipe whose artifact is not what it claims: exit 3, report says why.
 cat >"$TMP/liar.yaml" <<Y
 name: liar

@@ -7,6 +7,10 @@ WORK=$TMP/work
 mkdir -p "$WORK"
 cd "$WORK"
 
+run show moby-20.10
+check "show: the second repository and what differs per arch" eval 'rc_is 0 && out_has "sources[0]: git at components/cli (https://github.com/docker/cli.git v20.10.24" && out_has "per_arch armhf: env artifacts"'
+run show runc --variant debian
+check "show --variant: the Debian source and the recipe's variants" eval 'rc_is 0 && out_has "shown as variant: debian" && out_has "package: runc" && out_has "variants: debian"'
 run show docker-1.10
 check "show docker-1.10: pinned commit, daemon check" eval 'rc_is 0 && out_has "commit: 20f81dde9bd97c86b2d0e33bbbf1388018611929" && out_has "'"'"'daemon'"'"' '"'"'--help'"'"'"'
 run show docker-1.10 --json
@@ -80,6 +84,13 @@ run build tiny-engine --artifacts /tmp
 check "build: --artifacts is for test" eval 'rc_is 2 && err_has "--artifacts is for"'
 run test tiny-engine --arch armhf --artifacts "$TMP/no such dir" --out-dir "$TMP/tout"
 check "test: missing artifacts named, exit 2, a report says so" eval 'rc_is 2 && err_has "No artifact '"'"'tinyctr'"'"' in $TMP/no such dir" && [ "$(jq -r .test.status "$TMP/tout/tiny-engine/armhf/test-report.json")" = error ] && [ "$(jq -r .test.exit_code "$TMP/tout/tiny-engine/armhf/test-report.json")" = 2 ]'
+# An install tree (tree: true) is a directory among the artifacts: a file of its name is not one.
+mkdir -p "$TMP/tart"
+: >"$TMP/tart/tinyctr"
+: >"$TMP/tart/root"
+printf 'name: treetest\nsummary: s\narches: [armhf]\nsource: {local: %s}\nsteps: ["true"]\nartifacts: [{path: tinyctr}, {path: destdir, tree: true, install_as: root}]\ntest: {run: "true", expect: x}\n' "$TMP" >"$TMP/treetest.yaml"
+run test "$TMP/treetest.yaml" --arch armhf --artifacts "$TMP/tart" --out-dir "$TMP/tout"
+check "test: an install tree that is not a directory is named as a missing tree, exit 2" eval 'rc_is 2 && err_has "No artifact tree '"'"'root'"'"' in $TMP/tart"'
 run show tiny-engine --json
 check "show --json: the test section" eval 'rc_is 0 && [ "$(echo "$OUT" | jq -r .test.expect)" = "hello-from-\${arch}" ] && [ "$(echo "$OUT" | jq -r .test.cgroup)" = v2 ] && [ "$(echo "$OUT" | jq -r .test.daemon.timeout)" = 30 ]'
 run show docker-1.10

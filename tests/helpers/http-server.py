@@ -13,6 +13,7 @@ Routes (NAME is a file under DOCROOT):
   /redirect/NAME       302 to /files/NAME
   /redirect-ftp        302 to an ftp:// URL
   /status/CODE         that status, empty body
+  /archive/PATH        DOCROOT/archive/PATH (nested paths: a Debian mirror's layout)
 """
 import json
 import os
@@ -126,6 +127,14 @@ class Handler(BaseHTTPRequestHandler):
                 self.status(302, "ftp://127.0.0.1/whatever")
             elif route == "status":
                 self.status(int(name))
+            elif route == "archive":
+                root = os.path.realpath(os.path.join(docroot, "archive"))
+                path = os.path.realpath(os.path.join(root, name))
+                if not path.startswith(root + "/") or not os.path.isfile(path):
+                    self.status(404)
+                else:
+                    with open(path, "rb") as f:
+                        self.send_file(f.read())
             else:
                 self.status(404)
         except FileNotFoundError:

@@ -29,13 +29,20 @@ xr test tiny-engine --arch armhf --out-dir "$OUTD" --json
 check "xbuild test: passes again, test-report.json on stdout and in OUT" eval 'rc_is 0 && [ "$(echo "$OUT" | jq -r .test.status)" = passed ] && [ "$(jq -r .recipe "$ART/test-report.json")" = tiny-engine ]'
 
 # A daemon-less test of the VM itself: modules load from the kit through the guest's kmod,
-# cgroup v1 per controller, /run, /dev/shm, a clock in this century.
+# cgroup v1 per controller, /run, /dev/shm, a clock in this century; an install tree (tree:
+# true) laid over the guest's root: its link kept, /lib -> usr/lib still a link, ldconfig run.
 # test_recipe NAME: the head of a recipe whose artifact is tinyctr; its test: section follows.
 test_recipe() {
         printf 'name: %s\nsummary: s\narches: [armhf]\nsource: {local: %s}\nsteps: [make]\nartifacts: [{path: tinyctr}]\n' \
                 "$1" "$XB_SOURCE_ROOT/examples/tiny-engine"
 }
-{ test_recipe vmprobe; cat <<Y
+PROBE_ART=$TMP/probe-artifacts
+mkdir -p "$PROBE_ART/root/usr/lib/xb-probe" "$PROBE_ART/root/lib/xb-merged"
+cp "$ART/tinyctr" "$PROBE_ART/"
+echo probe >"$PROBE_ART/root/usr/lib/xb-probe/probe.conf"
+ln -s probe.conf "$PROBE_ART/root/usr/lib/xb-probe/probe.link"
+echo merged >"$PROBE_ART/root/lib/xb-merged/m"
+{ test_recipe vmprobe | sed 's|^artifacts: .*|artifacts: [{path: tinyctr}, {path: destdir, tree: true, install_as: root}]|'; cat <<Y
 test:
   modules: [overlay, bridge, br_netfilter, veth]
   cgroup: v1
@@ -46,12 +53,14 @@ test:
     mount | grep -q ' on /dev/shm type tmpfs' && mount | grep -q ' on /run type tmpfs'
     [ "\$(date +%Y)" -ge 2024 ]
     [ -x /usr/local/bin/tinyctr ] && [ -x "\$XB_TEST_ROOTFS/bin/sh" ] && tar -tf "\$XB_TEST_IMAGE" | grep -q '^./bin/busybox\$'
+    [ "\$(cat /usr/lib/xb-probe/probe.conf)" = probe ] && [ "\$(readlink /usr/lib/xb-probe/probe.link)" = probe.conf ]
+    [ -L /lib ] && [ "\$(cat /usr/lib/xb-merged/m)" = merged ] && [ ! -e /usr/local/bin/root ]
     echo vm-ready-\$XB_ARCH
   expect: vm-ready-\${arch}
 Y
 } >"$TMP/vmprobe.yaml"
-xr test "$TMP/vmprobe.yaml" --arch armhf --out-dir "$OUTD" --artifacts "$ART"
-check "modules load in the guest, cgroup v1 per controller, /run, /dev/shm, the clock, the test image" eval 'rc_is 0 && [ "$(jq -r .test.guest.cgroup_mounted "$OUTD/vmprobe/armhf/test-report.json")" = v1 ]'
+xr test "$TMP/vmprobe.yaml" --arch armhf --out-dir "$OUTD" --artifacts "$PROBE_ART"
+check "modules load in the guest, cgroup v1 per controller, /run, /dev/shm, the clock, the test image, an install tree over the root" eval 'rc_is 0 && [ "$(jq -r .test.guest.cgroup_mounted "$OUTD/vmprobe/armhf/test-report.json")" = v1 ]'
 
 # The container prints something else: exit 3, what was expected and what came, the tails.
 sed 's/^  expect: .*/  expect: hello-from-nowhere/' "$XB_SOURCE_ROOT/recipes/tiny-engine.yaml" | sed "s|local: ../examples|local: $XB_SOURCE_ROOT/examples|" >"$TMP/wrong.yaml"

@@ -39,6 +39,12 @@ static void test_texts(void) {
                        strstr(setup, "T='/var/lib/t'") && strstr(setup, "busybox --install -s") &&
                        strstr(setup, "/xbuild/out/setup.info"),
                "setup: each module loaded, the image made, the facts written");
+        tap_ok(strstr(setup, "for d in /xbuild/artifacts/*/; do") &&
+                       strstr(setup, "tar -C / --keep-directory-symlink --no-overwrite-dir -xf -") &&
+                       strstr(setup, "then ldconfig; fi") && strstr(setup, "cannot install the tree") &&
+                       strstr(setup, "tar -C /") < strstr(setup, "cp \"$f\" /usr/local/bin/"),
+               "setup: an install tree laid over the root (links and existing directories kept), then ldconfig, "
+               "before the files go to /usr/local/bin");
         t.modules = none;
         tap_ok(guest_step_text(&t, "/var/lib/t", TEST_CHECK_SETUP, &bare) == 0 && !strstr(bare, "modprobe"),
                "setup without modules loads none");

@@ -124,7 +124,7 @@ static int run_fake(const char *name, const char *steps, const char *want_static
                 if (!link || mkdir(outdir, 0755) < 0 || symlink(plant_symlink_to, link) < 0)
                         return -1;
         }
-        if (catalog_open(getenv("XB_TEST_DATA"), &cat) < 0 || catalog_load_bundle(cat, recipe, &b, &d) < 0) {
+        if (catalog_open(getenv("XB_TEST_DATA"), &cat) < 0 || catalog_load_bundle(cat, recipe, NULL, &b, &d) < 0) {
                 tap_diag("recipe: %s", d.msg);
                 return -1;
         }

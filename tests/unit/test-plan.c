@@ -5,6 +5,8 @@
 #include "core/strv.h"
 #include "recipe/recipe.h"
 #include "strategy/plan.h"
+#include "core/errors.h"
+#include "recipe/toolchain.h"
 #include "tap.h"
 
 static const char recipe_yaml[] =
@@ -157,6 +159,69 @@ int main(void) {
                 plan_free(a64);
                 plan_free(ch);
                 recipe_free(pr);
+        }
+        {
+                /* A variant replaces whole keys; a Debian source stamps ${ref}/${version}; Go never
+                 * reaches for the network unless the recipe says so. */
+                static const char yaml[] =
+                        "name: vr\nsummary: s\narches: [armhf]\ntoolchain: go\n"
+                        "source: {git: 'https://example.invalid/r.git', ref: v1.1.15, commit: 0123456789abcdef0123456789abcdef01234567}\n"
+                        "env: {A: upstream, B: kept-only-upstream}\nsteps: [make]\nartifacts: [{path: x}]\n"
+                        "variants:\n  debian:\n    source: {debian: runc, version: '1.1.5+ds1-1+deb12u1'}\n"
+                        "    env: {A: 'debian-${version}-${ref}', GOPROXY: direct}\n"
+                        "  net:\n    network: true\n";
+                struct recipe *up = NULL, *deb = NULL, *net = NULL;
+                struct plan *pu = NULL, *pd = NULL, *pn = NULL;
+                struct xb_diag vd = {0};
+                int r1 = recipe_parse_variant(yaml, strlen(yaml), "/r/vr.yaml", NULL, &up, &vd);
+                int r2 = recipe_parse_variant(yaml, strlen(yaml), "/r/vr.yaml", "debian", &deb, &vd);
+                int r3 = recipe_parse_variant(yaml, strlen(yaml), "/r/vr.yaml", "net", &net, &vd);
+                tap_ok(r1 == 0 && r2 == 0 && r3 == 0 && !up->variant && streq(deb->variant, "debian") &&
+                               strv_length(up->variants) == 2 && streq(deb->variants[1], "net"),
+                       "variants parse; the recipe knows its variants and which one it is (%s)", vd.msg);
+                if (r1 == 0 && r2 == 0 && r3 == 0) {
+                        tap_ok(plan_make(up, NULL, XB_ARCH_ARMHF, XB_STRATEGY_CHROOT, &host, &pu) == 0 &&
+                                       streq(strv_env_get(pu->env, "A"), "upstream") &&
+                                       streq(strv_env_get(pu->env, "GOPROXY"), "off") &&
+                                       streq(strv_env_get(pu->env, "GOTOOLCHAIN"), "local"),
+                               "a Go recipe: GOPROXY=off and GOTOOLCHAIN=local by default");
+                        tap_ok(plan_make(deb, NULL, XB_ARCH_ARMHF, XB_STRATEGY_CHROOT, &host, &pd) == 0 &&
+                                       streq(strv_env_get(pd->env, "A"), "debian-1.1.5-1.1.5+ds1-1+deb12u1") &&
+                                       !strv_env_get(pd->env, "B") && streq(strv_env_get(pd->env, "GOPROXY"), "direct") &&
+                                       streq(strv_env_get(pd->env, "XB_COMMIT"), "") && deb->source.kind == SOURCE_DEBIAN &&
+                                       streq(pd->out_rel, "vr@debian/armhf") && streq(pd->out_dir, "/o/vr@debian/armhf"),
+                               "the debian variant: its env whole, ${version} upstream's, ${ref} Debian's, the recipe's GOPROXY wins, "
+                               "its own out dir");
+                        tap_ok(plan_make(net, NULL, XB_ARCH_ARMHF, XB_STRATEGY_CHROOT, &host, &pn) == 0 &&
+                                       !strv_env_get(pn->env, "GOPROXY") && net->source.kind == SOURCE_GIT,
+                               "network: true: no GOPROXY default; what a variant does not give is the recipe's");
+                }
+                /* The toolchain's target_env reaches every strategy; its env only cross. */
+                static const char tcy[] = "name: go\nsummary: s\nkind: go\ntarget_env: {GOARM: '${goarm}', GOFLAGS: -trimpath}\n"
+                                          "env: {CC: '${triplet}-gcc'}\narches:\n  armhf: {packages: [gcc-arm-linux-gnueabihf]}\n";
+                struct toolchain *tc = NULL;
+                struct plan *tch = NULL, *tcr = NULL;
+                tap_ok(toolchain_parse(tcy, strlen(tcy), "/t/go.yaml", &tc, &vd) == 0 && r1 == 0 &&
+                               plan_make(up, tc, XB_ARCH_ARMHF, XB_STRATEGY_CHROOT, &host, &tch) == 0 &&
+                               plan_make(up, tc, XB_ARCH_ARMHF, XB_STRATEGY_CROSS, &host, &tcr) == 0 &&
+                               streq(strempty(strv_env_get(tch->env, "GOARM")), "7") &&
+                               streq(strempty(strv_env_get(tch->env, "GOFLAGS")), "-trimpath") && !strv_env_get(tch->env, "CC") &&
+                               streq(strempty(strv_env_get(tcr->env, "GOARM")), "7") &&
+                               streq(strempty(strv_env_get(tcr->env, "CC")), "arm-linux-gnueabihf-gcc"),
+                       "target_env for chroot and cross alike, env for cross only (%s)", vd.msg);
+                plan_free(tch);
+                plan_free(tcr);
+                toolchain_free(tc);
+                struct recipe *bad = NULL;
+                tap_ok(recipe_parse_variant(yaml, strlen(yaml), "/r/vr.yaml", "nope", &bad, &vd) == -XB_E_NOT_FOUND &&
+                               strstr(vd.msg, "has no variant 'nope' (it has: debian, net)"),
+                       "an unknown variant names those there are");
+                plan_free(pu);
+                plan_free(pd);
+                plan_free(pn);
+                recipe_free(up);
+                recipe_free(deb);
+                recipe_free(net);
         }
         return tap_done();
 }

@@ -93,7 +93,7 @@ static const struct bad_case bad_cases[] = {
         {"sha256 not 64 hex", "name: demo\nsummary: s\narches: [armhf]\nsource:\n  tarball: https://x.invalid/a.tar.gz\n  sha256: abcd\n",
          XB_E_RECIPE_VALUE, 6, 11, "'source.sha256' must be 64 lowercase hexadecimal digits"},
         {"two source kinds", "name: demo\nsummary: s\narches: [armhf]\nsource:\n  git: https://x.invalid/r\n  local: .\n",
-         XB_E_RECIPE_VALUE, 6, 10, "exactly one of git, tarball or local"},
+         XB_E_RECIPE_VALUE, 6, 10, "exactly one of git, tarball, local or debian"},
         {"key of another source kind", "name: demo\nsummary: s\narches: [armhf]\nsource:\n  local: .\n  sha256: 00\n",
          XB_E_RECIPE_VALUE, 6, 3, "'source.sha256' applies to tarball sources, not local"},
         {"reserved XB_ variable in env", "name: demo\nsummary: s\narches: [armhf]\nsource: {local: .}\nenv: {XB_SRCDIR: /}\nsteps: [make]\nartifacts: [{path: x}]\n",
