@@ -25,6 +25,7 @@
 
 #define MAX_LOWERS 8
 #define MAX_BINDS 16
+#define MAX_SYMLINKS 8
 
 struct bind {
         const char *src, *dst;
@@ -38,6 +39,10 @@ struct spec {
         const char *upper, *work, *merged;
         struct bind binds[MAX_BINDS];
         int n_binds;
+        struct {
+                const char *target, *path;
+        } symlinks[MAX_SYMLINKS]; /* created in the root after the binds (its upper layer) */
+        int n_symlinks;
         const char *cwd;
         const char *hostname;
         char **env;
@@ -93,6 +98,10 @@ static int parse(int argc, char **argv, struct spec *s) {
                 else if (streq(a, "--env") && has1) {
                         if (strv_extend(&s->env, argv[++i]) < 0)
                                 return -ENOMEM;
+                } else if (streq(a, "--symlink") && i + 2 < argc && s->n_symlinks < MAX_SYMLINKS) {
+                        s->symlinks[s->n_symlinks].target = argv[i + 1];
+                        s->symlinks[s->n_symlinks++].path = argv[i + 2];
+                        i += 2;
                 } else if (streq(a, "--bind") && i + 3 < argc && s->n_binds < MAX_BINDS) {
                         s->binds[s->n_binds++] = (struct bind){argv[i + 1], argv[i + 2], streq(argv[i + 3], "ro"), false};
                         i += 3;
@@ -252,6 +261,39 @@ static int mount_overlay(const struct spec *s) {
         return 0;
 }
 
+/* Read-only for the whole tree of mounts at fdpath (mount_setattr: submounts too); kernels
+ * without it get the top mount remounted read-only. */
+static int make_readonly(const char *fdpath) {
+#ifdef SYS_mount_setattr
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+        if (syscall(SYS_mount_setattr, AT_FDCWD, fdpath, AT_RECURSIVE, &attr, sizeof attr) == 0)
+                return 0;
+        if (errno != ENOSYS)
+                return -1;
+#endif
+        return mount(NULL, fdpath, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
+}
+
+/* A symlink at path in the root (its parents made): it lands in the session's upper layer.
+ * Something already there is left alone when it is that very symlink, else refused. */
+static int symlink_in_root(int rootfd, const char *target, const char *path) {
+        _cleanup_free_ char *dir = strdup(path);
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+        char have[4096];
+        if (!slash || slash[1] == 0)
+                return FAIL("bad symlink path %s", path);
+        *slash = 0;
+        _cleanup_close_ int d = mkdir_in_root(rootfd, *dir ? dir : "/", 0755);
+        if (d < 0)
+                return FAIL("cannot create %s in the root: %s", *dir ? dir : "/", strerror(-d));
+        if (symlinkat(target, d, slash + 1) == 0)
+                return 0;
+        ssize_t n = errno == EEXIST ? readlinkat(d, slash + 1, have, sizeof have - 1) : -1;
+        if (n >= 0 && (have[n] = 0, streq(have, target)))
+                return 0;
+        return FAIL("cannot create the symlink %s in the root: %s", path, errno == EINVAL ? "something else is there" : strerror(errno));
+}
+
 static int setup_root(const struct spec *s) {
         _cleanup_close_ int rootfd = -EBADF;
 
@@ -279,10 +321,13 @@ static int setup_root(const struct spec *s) {
                         /* The fd still names the directory under the new mount: look again. */
                         _cleanup_close_ int mfd = openat2_in_root(rootfd, s->binds[i].dst, O_PATH | O_DIRECTORY, 0);
                         (void) snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", mfd);
-                        if (mfd < 0 || mount(NULL, fdpath, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+                        if (mfd < 0 || make_readonly(fdpath) < 0)
                                 return FAIL("cannot make %s read-only: %s", s->binds[i].dst, strerror(errno));
                 }
         }
+        for (int i = 0; i < s->n_symlinks; i++)
+                if (symlink_in_root(rootfd, s->symlinks[i].target, s->symlinks[i].path) < 0)
+                        return -1;
         /* pivot_root, not chroot: no way back to the host's tree from inside. */
         if (fchdir(rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
             chdir("/") < 0)

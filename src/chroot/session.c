@@ -127,6 +127,10 @@ int session_exec(const struct session *s, const struct session_spec *spec, char 
                     (r = strv_extend(&args, spec->binds[i].dst)) < 0 ||
                     (r = strv_extend(&args, spec->binds[i].ro ? "ro" : "rw")) < 0)
                         return r;
+        for (size_t i = 0; i < spec->n_symlinks; i++)
+                if ((r = strv_extend(&args, "--symlink")) < 0 || (r = strv_extend(&args, spec->symlinks[i].target)) < 0 ||
+                    (r = strv_extend(&args, spec->symlinks[i].path)) < 0)
+                        return r;
         STRV_FOREACH(e, spec->env)
                 if ((r = strv_extend(&args, "--env")) < 0 || (r = strv_extend(&args, *e)) < 0)
                         return r;

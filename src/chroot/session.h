@@ -26,12 +26,19 @@ struct session_bind {
         bool ro;
 };
 
+struct session_symlink {
+        const char *target;
+        const char *path; /* inside the root; made in the session's upper layer */
+};
+
 struct session_spec {
         char *const *lowers;    /* layers, topmost first */
         const char *upper;      /* NULL: the session's own */
         const char *work;       /* with upper */
         const struct session_bind *binds;
         size_t n_binds;
+        const struct session_symlink *symlinks; /* after the binds */
+        size_t n_symlinks;
         char *const *env;       /* the whole environment of the command */
         const char *cwd;        /* inside the root */
         const char *hostname;

@@ -65,7 +65,7 @@ int cmd_build_with(const char *verb, int argc, char **argv, const char *verb_usa
         struct build_opts o = {.source_override = in.args.source, .keep = in.args.keep,
                                .no_install = in.args.no_install, .print_report = in.args.json, .vm = &in.args.vm,
                                .remote = &in.args.remote, .test = in.args.test, .git_mirrors = in.args.git_mirrors,
-                               .extra_sources = in.args.extra_sources};
+                               .extra_sources = in.args.extra_sources, .accelerate = in.args.accelerate};
         signals_forward_install(false);
         build_progress_init(shell ? BUILD_PROGRESS_PLAIN
                             : in.args.progress ? build_progress_mode_from_string(in.args.progress)

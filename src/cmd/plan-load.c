@@ -16,6 +16,8 @@
 #include "report/build-progress.h"
 #include "remote/hosts.h"
 #include "remote/ssh.h"
+#include "rootfs/prepare.h"
+#include "strategy/accel.h"
 
 static struct plan_args arg_plan = {.vm = {.cpus = 2, .memory_mib = 2048, .boot_timeout_s = 300}};
 
@@ -107,6 +109,11 @@ static int plan_args_option(struct plan_args *a, int c, const char *arg) {
         case 0x21d:
                 a->test = true;
                 return 1;
+        case 0x222:
+                if (accel_mode_from_string(arg) < 0)
+                        return cli_usage_error(NULL, "--accelerate: give auto, on or off"), -1;
+                a->accelerate = accel_mode_from_string(arg);
+                return 1;
         case 0x21f:
                 if (a->n_git_mirrors == ELEMENTSOF(a->git_mirrors) - 1)
                         return cli_usage_error(NULL, "at most 16 --git-mirror"), -1;
@@ -174,6 +181,25 @@ static int load_hosts(struct plan_inputs *in, enum xb_strategy strategy) {
         return 0;
 }
 
+/* The chroot's acceleration as far as the cache tells it (nothing is prepared here): the root
+ * with the plan's build_deps when it is there, else only what the host has. */
+static int plan_accel(struct plan_inputs *in, const char *cache_dir) {
+        struct plan *p = in->plan;
+        const struct rootfs_def *rf = recipe_bundle_rootfs(in->bundle, p->rootfs);
+        struct cache c = {.root = (char *) cache_dir};
+        _cleanup_strv_free_ char **layers = NULL;
+        _cleanup_(accel_plan_clear) struct accel_plan a = {0};
+        enum accel_mode mode = in->args.accelerate;
+        int r;
+
+        if (rf)
+                (void) rootfs_cached_layers(&c, rf, p->arch, p->build_deps, &layers);
+        if ((r = accel_decide_here(mode, !in->bundle->recipe->no_accelerate, p->arch, layers, &a)) < 0)
+                return r;
+        p->accel = TAKE_PTR(a.summary);
+        return 0;
+}
+
 static int plan_load(struct plan_inputs *in, const char *recipe_arg) {
         const struct plan_args *a = &in->args;
         _cleanup_(catalog_freep) struct catalog *cat = NULL;
@@ -217,6 +243,8 @@ static int plan_load(struct plan_inputs *in, const char *recipe_arg) {
         host.remote_jobs = named ? named->jobs : 0;
         r = plan_make(rc, in->bundle->toolchain, arch, strategy, &host, &in->plan);
         if (r < 0)
+                return log_error_errno(r, "Failed to plan '%s': %m", rc->name), XB_EXIT_BUILD_FAILED;
+        if (in->plan->shown == XB_STRATEGY_CHROOT && (r = plan_accel(in, cache)) < 0)
                 return log_error_errno(r, "Failed to plan '%s': %m", rc->name), XB_EXIT_BUILD_FAILED;
         in->args.remote.hosts = in->hosts;
         in->args.remote.hosts_path = in->hosts_path;
@@ -278,6 +306,8 @@ void plan_print(const struct plan *p) {
         printf("why:         %s\n", p->reason);
         printf("\nwhat %s would run:\n", strategy_to_string(p->shown));
         print_list("build deps:", p->build_deps);
+        if (p->accel)
+                printf("compilers:   %s\n", p->accel);
         printf("environment:\n");
         STRV_FOREACH(e, p->env)
                 printf("  %s\n", *e);

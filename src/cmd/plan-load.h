@@ -19,6 +19,7 @@ struct plan_args {
         bool json;
         const char *progress; /* --progress */
         bool test;            /* --test */
+        int accelerate;       /* --accelerate: enum accel_mode (0: auto) */
         const char *artifacts; /* test: --artifacts */
         char *git_mirrors[17];  /* --git-mirror URL=PATH, NULL-terminated */
         size_t n_git_mirrors;
@@ -42,7 +43,8 @@ struct plan_args {
                 {"remote-install-deps", no_argument, NULL, 0x21b},                                      \
                 {"progress", required_argument, NULL, 0x21c}, {"test", no_argument, NULL, 0x21d},           \
                 {"artifacts", required_argument, NULL, 0x21e}, {"git-mirror", required_argument, NULL, 0x21f},            \
-                {"extra-source", required_argument, NULL, 0x220}, {"variant", required_argument, NULL, 0x221}
+                {"extra-source", required_argument, NULL, 0x220}, {"variant", required_argument, NULL, 0x221}, \
+                {"accelerate", required_argument, NULL, 0x222}
 
 #define PLAN_HELP                                                                                  \
         "  -a, --arch=ARCH       armhf, armel or arm64 (default: the recipe's first)\n"            \
@@ -56,6 +58,8 @@ struct plan_args {
         "      --git-mirror=URL=PATH  A local repository for a submodule's URL (repeatable)\n"    \
         "      --extra-source=DEST=PATH  A local copy of the recipe's sources: entry at DEST\n"  \
         "      --keep            Keep the build session for inspection\n"                        \
+        "      --accelerate=MODE chroot: auto (default), on or off: the host's cross gcc/g++ and\n" \
+        "                        Go run natively in the ARM session (docs/accelerated-chroot.md)\n" \
         "      --no-install      Never install a missing cross toolchain (exit 4 naming it)\n"   \
         "      --json            Machine-readable output (build: report.json on stdout)\n"      \
         "      --progress=MODE   build: auto (default), tty, plain or json (events on stdout)\n" \

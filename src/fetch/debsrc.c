@@ -348,10 +348,12 @@ static int entry_key(const struct debsrc_req *req, const char *suite, const char
         return *ret ? 0 : -ENOMEM;
 }
 
-static int run_tool(char *const *argv, const char *what, struct spawn_result *sr, struct xb_detail *err) {
+/* stdout_fd >= 0: the tool's stdout goes there (its stderr is the captured tail). */
+static int run_tool(char *const *argv, const char *what, int stdout_fd, struct spawn_result *sr, struct xb_detail *err) {
         static char *const env[] = {(char *) "PATH=/usr/sbin:/usr/bin:/sbin:/bin", (char *) "LC_ALL=C", NULL};
-        struct spawn_req req = {.argv = argv, .envp = env, .stdin_fd = -1, .output = SPAWN_OUTPUT_CAPTURE,
-                                .timeout_ms = 600000};
+        struct spawn_req req = {.argv = argv, .envp = env, .stdin_fd = -1,
+                                .output = stdout_fd >= 0 ? SPAWN_OUTPUT_FD : SPAWN_OUTPUT_CAPTURE,
+                                .stdout_fd = stdout_fd, .timeout_ms = 600000};
         int r = spawn_run(&req, sr);
         if (r == -ENOENT)
                 return xb_detail_set(err, -XB_E_NOT_AVAILABLE, "%s is not installed: apt-get install %s", argv[0], what);
@@ -360,18 +362,35 @@ static int run_tool(char *const *argv, const char *what, struct spawn_result *sr
         return 0;
 }
 
+bool debsrc_gpgv_status_ok(const char *status) {
+        bool good = false, valid = false;
+        for (const char *l = status; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+                if (!strneq(l, "[GNUPG:] ", 9))
+                        continue;
+                const char *k = l + 9;
+                if (strneq(k, "GOODSIG ", 8))
+                        good = true;
+                else if (strneq(k, "VALIDSIG ", 9))
+                        valid = true;
+                else if (strneq(k, "BADSIG ", 7) || strneq(k, "EXPKEYSIG ", 10) || strneq(k, "REVKEYSIG ", 10))
+                        return false;
+        }
+        return good && valid;
+}
+
 /* dists/SUITE/InRelease, checked by gpgv against the keyring; *ret: the text gpgv vouches for. */
 static int verified_release(const char *mirror, const char *suite, const char *keyring, const char *tmp,
                             const struct http_opts *ho, char **ret, struct xb_detail *err) {
         _cleanup_free_ char *url = NULL, *inrel = path_join(tmp, "InRelease"), *out = path_join(tmp, "Release"),
-                            *home = path_join(tmp, "gnupg");
+                            *home = path_join(tmp, "gnupg"), *status_path = path_join(tmp, "gpgv-status"),
+                            *status = NULL;
         _cleanup_(http_result_clear) struct http_result hr = {0};
         _cleanup_(xb_detail_clear) struct xb_detail he = {0};
         _cleanup_(spawn_result_clear) struct spawn_result sr = {0};
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF, status_fd = -EBADF;
         int r;
 
-        if (!inrel || !out || !home || asprintf(&url, "%s/dists/%s/InRelease", mirror, suite) < 0)
+        if (!inrel || !out || !home || !status_path || asprintf(&url, "%s/dists/%s/InRelease", mirror, suite) < 0)
                 return -ENOMEM;
         fd = open(inrel, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
@@ -383,10 +402,18 @@ static int verified_release(const char *mirror, const char *suite, const char *k
                 return xb_detail_set(err, r, "%s: %s", url, xb_detail_text(&he, r));
         if (mkdir(home, 0700) < 0)
                 return -errno;
+        status_fd = open(status_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (status_fd < 0)
+                return -errno;
         char *argv[] = {(char *) "gpgv", (char *) "--homedir", home, (char *) "--keyring", (char *) keyring,
-                        (char *) "--output", out, inrel, NULL};
-        if ((r = run_tool(argv, "gpgv", &sr, err)) < 0)
+                        (char *) "--status-fd", (char *) "1", (char *) "--output", out, inrel, NULL};
+        if ((r = run_tool(argv, "gpgv", status_fd, &sr, err)) < 0)
                 return r;
+        if (sr.exit_code == 0 && !sr.signal && (r = read_full_file(status_path, 1 << 20, &status, NULL)) < 0)
+                return xb_detail_set(err, r, "cannot read gpgv's status: %s", xb_strerror(r));
+        if (sr.exit_code == 0 && !sr.signal && !debsrc_gpgv_status_ok(status))
+                return xb_detail_set(err, -XB_E_SIGNATURE, "%s does not verify with %s: gpgv reported no good signature by a valid key",
+                                     url, keyring);
         if (sr.exit_code != 0 || sr.signal) {
                 const char *last;
                 int len;
@@ -601,7 +628,7 @@ int debsrc_unpack(const struct cache *c, const struct debsrc_entry *e, const cha
         if (!(dsc_path = path_join(tmp, dsc->name)))
                 return -ENOMEM;
         char *argv[] = {(char *) "dpkg-source", (char *) "--no-copy", (char *) "-x", dsc_path, (char *) dest, NULL};
-        if ((r = run_tool(argv, "dpkg-dev", &sr, err)) < 0)
+        if ((r = run_tool(argv, "dpkg-dev", -1, &sr, err)) < 0)
                 return r;
         if (sr.exit_code != 0 || sr.signal) {
                 const char *last;
@@ -616,7 +643,7 @@ int debsrc_unpack(const struct cache *c, const struct debsrc_entry *e, const cha
                 return -ENOMEM;
         }
         char *pargv[] = {(char *) "dpkg-parsechangelog", (char *) "-l", changelog, (char *) "-S", (char *) "Timestamp", NULL};
-        if (path_exists(changelog) && run_tool(pargv, "dpkg-dev", &cr, NULL) == 0 && cr.exit_code == 0 && !cr.signal &&
+        if (path_exists(changelog) && run_tool(pargv, "dpkg-dev", -1, &cr, NULL) == 0 && cr.exit_code == 0 && !cr.signal &&
             cr.tail) {
                 char *endp;
                 long long t = strtoll(cr.tail, &endp, 10);

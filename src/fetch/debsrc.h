@@ -64,6 +64,11 @@ int debsrc_entry_parse(const char *text, struct debsrc_entry *ret);
  * (+ds1, ~ds1, +dfsg1, +repack2): 1:5.0.2-1+deb12u4 -> 5.0.2, 1.1.5+ds1-1+deb12u1 -> 1.1.5. */
 char *debsrc_upstream_version(const char *version);
 
+/* gpgv's --status-fd output: true when it reports a good signature with a valid key
+ * (GOODSIG and VALIDSIG) and no bad one; its exit status alone is not enough (apt reads the
+ * same lines). */
+bool debsrc_gpgv_status_ok(const char *status);
+
 struct debsrc_req {
         const char *package;
         const char *version;

@@ -363,8 +363,27 @@ int matrix_file_from_lists(const char *recipes, const char *arches, const char *
         return 0;
 }
 
+/* A path as recipe: its file name without .yaml stands for it in ids and patterns. */
+static const char *recipe_stem(const char *name, size_t *ret_len) {
+        const char *base = strrchr(name, '/');
+        base = base ? base + 1 : name;
+        size_t bl = strlen(base);
+        if (bl > 5 && streq(base + bl - 5, ".yaml"))
+                bl -= 5;
+        else if (bl > 4 && streq(base + bl - 4, ".yml"))
+                bl -= 4;
+        *ret_len = bl;
+        return base;
+}
+
+static bool recipe_matches(const char *pattern, const char *name) {
+        size_t bl;
+        const char *base = recipe_stem(name, &bl);
+        return streq(pattern, name) || (strlen(pattern) == bl && strneq(pattern, base, bl));
+}
+
 bool matrix_match_cell(const struct matrix_match *p, const struct matrix_recipe *r, enum xb_arch a, enum xb_strategy s) {
-        return (!p->recipe || streq(p->recipe, r->name)) && (!p->variant || streq(p->variant, strempty(r->variant))) &&
+        return (!p->recipe || recipe_matches(p->recipe, r->name)) && (!p->variant || streq(p->variant, strempty(r->variant))) &&
                (p->arch < 0 || p->arch == a) && (p->strategy < 0 || p->strategy == s);
 }
 
@@ -401,14 +420,8 @@ int matrix_cells(const struct matrix_file *m, struct matrix_cell **ret, size_t *
                                         if (rule->options.test >= 0)
                                                 c->options.test = rule->options.test;
                                 }
-                                /* A path as recipe: its file name, without .yaml, stands for it in ids. */
-                                const char *base = strrchr(r->name, '/');
-                                base = base ? base + 1 : r->name;
-                                size_t bl = strlen(base);
-                                if (bl > 5 && streq(base + bl - 5, ".yaml"))
-                                        bl -= 5;
-                                else if (bl > 4 && streq(base + bl - 4, ".yml"))
-                                        bl -= 4;
+                                size_t bl;
+                                const char *base = recipe_stem(r->name, &bl);
                                 int k1 = snprintf(c->id, sizeof c->id, "%.*s%s%s/%s/%s", (int) bl, base, r->variant ? "@" : "",
                                                   strempty(r->variant), arch_to_string(a), strategy_to_string(s));
                                 int k2 = snprintf(c->dir, sizeof c->dir, "%.*s%s%s-%s-%s", (int) bl, base, r->variant ? "@" : "",

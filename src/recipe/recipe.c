@@ -706,7 +706,7 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
                                            "toolchain", "rootfs",  "kconfig",   "build_deps",
                                            "env",   "steps",      "patches",   "artifacts",
                                            "strategies", "prefer", "timeout",   "network", "memory", "test", "version",
-                                           "per_arch", "host_deps", "sources", "variants", NULL};
+                                           "per_arch", "host_deps", "sources", "variants", "accelerate", NULL};
         const struct ynode *v;
         int r;
 
@@ -788,6 +788,12 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
                 return r;
         if ((v = ynode_get(root, "network")) && (r = yd_bool(v, "network", &rc->network, d)) < 0)
                 return r;
+        if ((v = ynode_get(root, "accelerate"))) {
+                bool on;
+                if ((r = yd_bool(v, "accelerate", &on, d)) < 0)
+                        return r;
+                rc->no_accelerate = !on;
+        }
         if ((v = ynode_get(root, "memory"))) {
                 _cleanup_free_ char *m = NULL;
                 if ((r = yd_string(v, "memory", &m, d)) < 0)
@@ -804,7 +810,7 @@ static int recipe_from_tree(const struct ynode *root, const char *dir, struct re
 static const char *const variant_keys[] = {"version",    "source",   "sources",  "toolchain", "rootfs",
                                            "build_deps", "host_deps", "env",     "steps",     "patches",
                                            "artifacts",  "strategies", "per_arch", "prefer",  "timeout",
-                                           "network",    "memory",   "test",     "kconfig",   NULL};
+                                           "network",    "memory",   "test",     "kconfig",   "accelerate", NULL};
 
 /* The recipe's mapping with the variant's keys in place of its own (a shallow copy: the
  * nodes stay the document's, so every error still points into the file). */

@@ -129,6 +129,7 @@ struct recipe {
         size_t n_prefer;
         unsigned timeout; /* seconds for each step */
         bool network;     /* the steps need the network (qemu-system: user networking on) */
+        bool no_accelerate; /* accelerate: false: chroot never runs the host's compilers natively */
         unsigned long long memory_mib; /* RAM + swap the build needs; 0: not said */
         struct recipe_test *test;      /* the functional test; NULL: none */
         char **variants; /* the names under variants:, in order (never NULL after load) */

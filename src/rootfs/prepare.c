@@ -244,27 +244,22 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-int rootfs_prepare_deps(const struct rootfs_def *rf, enum xb_arch a, const char *base_tree, char *const *deps,
-                        struct rootfs_prep *p, char **ret_upper, bool *ret_created, struct xb_detail *err) {
-        _cleanup_strv_free_ char **sorted = strv_copy(deps), **env = NULL, **argv = NULL;
-        _cleanup_free_ char *dir = NULL, *joined = NULL, *name = NULL, *layer = NULL, *partial = NULL,
-                            *pupper = NULL, *pwork = NULL, *debs = NULL, *debname = NULL, *upper = NULL;
-        _cleanup_(session_freep) struct session *s = NULL;
-        _cleanup_close_ int lock = -EBADF;
+/* CACHE/rootfs/NAME-ARCH-KEY/deps-HASH for a package list (HASH over the sorted list); *ret
+ * NULL when the list is empty. */
+static int deps_layer_dir(const struct cache *c, const struct rootfs_def *rf, enum xb_arch a, char *const *deps,
+                          char ***ret_sorted, char **ret_dir, char **ret_layer) {
+        _cleanup_strv_free_ char **sorted = strv_copy(deps);
+        _cleanup_free_ char *dir = NULL, *joined = NULL, *name = NULL;
         char hex[SHA256_HEX_LEN + 1];
         size_t n, len = 0;
-        int r;
 
-        *ret_created = false;
-        *ret_upper = NULL;
         if (!sorted)
                 return -ENOMEM;
         n = strv_length(sorted);
-        if (n == 0)
+        if (n == 0) {
+                *ret_layer = NULL;
                 return 0;
-        if (rf->package_manager != PKG_APT)
-                return xb_detail_set(err, -XB_E_NOT_AVAILABLE, "installing build_deps needs apt; rootfs '%s' uses %s", rf->name,
-                                     package_manager_to_string(rf->package_manager));
+        }
         qsort(sorted, n, sizeof(char *), cmp_str);
         for (size_t i = 0; i < n; i++)
                 len += strlen(sorted[i]) + 1;
@@ -274,9 +269,65 @@ int rootfs_prepare_deps(const struct rootfs_def *rf, enum xb_arch a, const char 
                 strcat(joined, sorted[i]);
                 strcat(joined, "\n");
         }
-        if (sha256_string(joined, hex) < 0 || (r = rootfs_entry_dir(p->cache, rf, a, &dir)) < 0)
+        if (sha256_string(joined, hex) < 0 || rootfs_entry_dir(c, rf, a, &dir) < 0)
                 return -ENOMEM;
-        if (asprintf(&name, "deps-%.12s", hex) < 0 || !(layer = path_join(dir, name)) || !(upper = path_join(layer, "upper")))
+        _cleanup_free_ char *layer = NULL;
+        if (asprintf(&name, "deps-%.12s", hex) < 0 || !(layer = path_join(dir, name)))
+                return -ENOMEM;
+        if (ret_sorted)
+                *ret_sorted = TAKE_PTR(sorted);
+        if (ret_dir)
+                *ret_dir = TAKE_PTR(dir);
+        *ret_layer = TAKE_PTR(layer);
+        return 0;
+}
+
+int rootfs_cached_layers(const struct cache *c, const struct rootfs_def *rf, enum xb_arch a, char *const *deps,
+                         char ***ret) {
+        _cleanup_free_ char *dir = NULL, *tree = NULL, *layer = NULL, *upper = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        if (!rootfs_is_prepared(c, rf, a))
+                return -ENOENT;
+        if ((r = rootfs_entry_dir(c, rf, a, &dir)) < 0 || !(tree = path_join(dir, "tree")))
+                return -ENOMEM;
+        if ((r = deps_layer_dir(c, rf, a, deps, NULL, NULL, &layer)) < 0)
+                return r;
+        if (layer) {
+                if (!(upper = path_join(layer, "upper")))
+                        return -ENOMEM;
+                if (!path_is_dir(upper))
+                        return -ENOENT;
+                if (strv_extend(&l, upper) < 0)
+                        return -ENOMEM;
+        }
+        if (strv_extend(&l, tree) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int rootfs_prepare_deps(const struct rootfs_def *rf, enum xb_arch a, const char *base_tree, char *const *deps,
+                        struct rootfs_prep *p, char **ret_upper, bool *ret_created, struct xb_detail *err) {
+        _cleanup_strv_free_ char **env = NULL, **argv = NULL, **sorted = NULL;
+        _cleanup_free_ char *dir = NULL, *layer = NULL, *partial = NULL,
+                            *pupper = NULL, *pwork = NULL, *debs = NULL, *debname = NULL, *upper = NULL;
+        _cleanup_(session_freep) struct session *s = NULL;
+        _cleanup_close_ int lock = -EBADF;
+        int r;
+
+        *ret_created = false;
+        *ret_upper = NULL;
+        if ((r = deps_layer_dir(p->cache, rf, a, deps, &sorted, &dir, &layer)) < 0)
+                return r;
+        if (!layer)
+                return 0;
+        if (rf->package_manager != PKG_APT)
+                return xb_detail_set(err, -XB_E_NOT_AVAILABLE, "installing build_deps needs apt; rootfs '%s' uses %s", rf->name,
+                                     package_manager_to_string(rf->package_manager));
+        const char *name = path_basename(layer);
+        if (!(upper = path_join(layer, "upper")))
                 return -ENOMEM;
         if (path_is_dir(layer) && (r = mkdir_private(layer)) < 0)
                 return xb_detail_set(err, r, "cannot make %s private (mode 0700): %s", layer, xb_strerror(r));

@@ -38,6 +38,10 @@ int rootfs_prepare_deps(const struct rootfs_def *rf, enum xb_arch a, const char 
 int rootfs_prepare_sysroot_fix(const struct rootfs_def *rf, enum xb_arch a, char *const *lowers, struct rootfs_prep *p,
                                char **ret_upper, struct xb_detail *err);
 
+/* The layers (topmost first: the deps layer when deps, then the base tree) as they are in the
+ * cache, without preparing anything; -ENOENT when one is missing. */
+int rootfs_cached_layers(const struct cache *c, const struct rootfs_def *rf, enum xb_arch a, char *const *deps,
+                         char ***ret);
 /* Whether the base tree is already in the cache. */
 bool rootfs_is_prepared(const struct cache *c, const struct rootfs_def *rf, enum xb_arch a);
 /* CACHE/rootfs/NAME-ARCH-KEY */

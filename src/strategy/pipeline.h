@@ -50,6 +50,7 @@ struct build_opts {
         bool test;                   /* --test: the recipe's functional test after the build */
         char *const *git_mirrors;    /* --git-mirror URL=PATH */
         char *const *extra_sources;  /* --extra-source DEST=PATH */
+        int accelerate;              /* chroot: enum accel_mode (--accelerate), 0: auto */
 };
 
 /* report.json's status: how the build ended. */

@@ -213,6 +213,8 @@ json_object *plan_to_json(const struct plan *p) {
         json_object_object_add(o, "toolchain", json_str_or_null(p->toolchain));
         json_object_object_add(o, "rootfs", json_object_new_string(p->rootfs));
         json_object_object_add(o, "build_deps", strv_json(p->build_deps));
+        if (p->accel)
+                json_object_object_add(o, "accelerate", json_object_new_string(p->accel));
         json_object_object_add(o, "env", env_json(p->env));
         json_object_object_add(o, "steps", strv_json(p->steps));
         for (size_t i = 0; i < p->n_artifacts; i++) {

@@ -44,6 +44,7 @@ void plan_free(struct plan *p) {
         free(p->work_dir);
         free(p->toolchain);
         free(p->rootfs);
+        free(p->accel);
         strv_free(p->build_deps);
         strv_free(p->env);
         strv_free(p->steps);

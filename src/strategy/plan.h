@@ -60,6 +60,8 @@ struct plan {
         char *toolchain;
         char *rootfs;
         char **build_deps;
+        char *accel; /* chroot: whether its compilers run natively and why (strategy/accel.h);
+                      * filled by the caller, which reads the host's and the cache's dpkg status */
         char **env;   /* the complete environment of a step, expanded */
         char **steps;
         struct plan_artifact *artifacts;

@@ -154,7 +154,23 @@ static void test_names(void) {
         tap_ok(ok, "the upstream version: no epoch, revision or repack suffix");
 }
 
+static void test_gpgv_status(void) {
+        static const char good[] = "[GNUPG:] NEWSIG\n[GNUPG:] KEY_CONSIDERED ABC 0\n[GNUPG:] SIG_ID x 2026-11-29 1\n"
+                                   "[GNUPG:] GOODSIG 0E98404D386FA1D9 Debian Archive Automatic Signing Key\n"
+                                   "[GNUPG:] VALIDSIG 4CB5 2026-11-29 1 0 4 0 1 10 01 4CB5\n";
+        tap_ok(debsrc_gpgv_status_ok(good), "gpgv status: GOODSIG and VALIDSIG is a good signature");
+        tap_ok(!debsrc_gpgv_status_ok("[GNUPG:] NEWSIG\n[GNUPG:] ERRSIG 0E98 1 10 01 1 9\n[GNUPG:] NO_PUBKEY 0E98\n"),
+               "gpgv status: an unknown key is not");
+        tap_ok(!debsrc_gpgv_status_ok("[GNUPG:] GOODSIG A x\n"), "gpgv status: GOODSIG without VALIDSIG is not");
+        tap_ok(!debsrc_gpgv_status_ok("[GNUPG:] GOODSIG A x\n[GNUPG:] VALIDSIG A\n[GNUPG:] BADSIG B y\n") &&
+                       !debsrc_gpgv_status_ok("[GNUPG:] EXPKEYSIG A x\n[GNUPG:] VALIDSIG A\n"),
+               "gpgv status: a bad or expired-key signature beside a good one is refused");
+        tap_ok(!debsrc_gpgv_status_ok("gpgv: [GNUPG:] GOODSIG A\nx [GNUPG:] VALIDSIG A\n") && !debsrc_gpgv_status_ok(""),
+               "gpgv status: only whole status lines count");
+}
+
 int main(void) {
+        test_gpgv_status();
         test_release();
         test_sources();
         test_names();
