@@ -7,6 +7,8 @@
  * while reading, so a growing file or a pipe cannot exceed it). The buffer is NUL-terminated;
  * *ret_size excludes the NUL. */
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size);
+/* The same from an open fd (read from its current offset). */
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_size);
 int write_all(int fd, const void *buf, size_t n);
 /* Creates or replaces path with text (not atomic; for small state files). */
 int write_file_text(const char *path, const char *text);

@@ -324,23 +324,9 @@ static int read_layer_status(const char *layer, char **ret) {
                 return -errno;
         if (fstat(fd, &st) < 0)
                 return -errno;
-        if (!S_ISREG(st.st_mode) || (size_t) st.st_size > MAX_STATUS)
+        if (!S_ISREG(st.st_mode))
                 return -EINVAL;
-        _cleanup_free_ char *buf = malloc((size_t) st.st_size + 1);
-        size_t got = 0;
-        if (!buf)
-                return -ENOMEM;
-        while (got < (size_t) st.st_size) {
-                ssize_t k = read(fd, buf + got, (size_t) st.st_size - got);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        break;
-                got += (size_t) k;
-        }
-        buf[got] = 0;
-        *ret = TAKE_PTR(buf);
-        return 0;
+        return read_full_fd(fd, MAX_STATUS, ret, NULL);
 }
 
 int accel_decide_here(enum accel_mode mode, bool recipe_allows, enum xb_arch a, char *const *layers,
